@@ -1,0 +1,461 @@
+"""Belief projections: pure folds from events to what is believed about each fact, and by whom.
+
+No I/O here: the store feeds events in and writes the results out. The rules are DESIGN.md's "Belief state";
+where a choice had to be made it is written beside the code and in the README.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping
+from functools import singledispatch
+
+import attrs
+from attrs import define, evolve, field, frozen
+
+from . import events as ev
+
+STANCE_OF_TYPE = {"claim": "asserts", "confirm": "asserts", "deny": "denies", "decline": "declines"}
+VERB_OF_TYPE = {"claim": "claimed", "confirm": "confirmed", "deny": "denied", "decline": "declined"}
+STATUSES = ("open", "claimed", "confirmed", "denied", "disputed", "retracted")
+PARTY_STANCES = ("confirmed", "denied", "split", "declined", "unconfirmed")
+# The order in which a label reads out its groups, after the group that gives the status its name.
+_LABEL_ORDER = ("confirmed", "claimed", "denied", "split", "unconfirmed", "declined", "withdrawn")
+
+
+def party_name(party: str) -> str:
+    """``united-kingdom`` → ``United Kingdom``."""
+    return " ".join(word.capitalize() for word in party.split("-"))
+
+
+@frozen
+class SourceInfo:
+    """Who speaks: what a ``source-registered`` event says, as beliefs need it."""
+
+    id: str
+    name: str
+    kind: str
+    party: str | None = None
+    reliability: str | None = None
+    url: str | None = None
+
+    @property
+    def speaks_for(self) -> str | None:
+        """The party this source speaks for: only an official source speaks for its party."""
+        return self.party if self.kind == "official" else None
+
+    @classmethod
+    def from_event(cls, event: ev.SourceRegistered) -> SourceInfo:
+        return cls(event.source, event.name, event.kind, event.party, event.reliability, event.url)
+
+
+@frozen
+class StatementRecord:
+    """One statement of one source about the fact, and whether (and how) it was withdrawn."""
+
+    event_id: str
+    seq: int
+    type: str
+    source: str
+    observed_at: dt.datetime
+    recorded_at: dt.datetime
+    quote: str | None = None
+    url: str | None = None
+    credibility: int | None = None
+    note: str | None = None
+    retracted_by: str | None = None
+    retract_reason: str | None = None
+
+    @property
+    def stance(self) -> str:
+        return STANCE_OF_TYPE[self.type]
+
+    @property
+    def order(self) -> tuple[dt.datetime, int]:
+        # The standing statement is the latest by valid time; the log position breaks ties.
+        return (self.observed_at, self.seq)
+
+    @classmethod
+    def from_event(cls, event: ev.Statement) -> StatementRecord:
+        return cls(
+            event.id, event.seq or 0, event.TYPE, event.source, event.observed_at, event.recorded_at,
+            event.quote, event.url, event.credibility, event.note,
+        )
+
+
+@frozen
+class FactState:
+    """Everything the log says about one fact, folded: the fact itself and its statements in log order."""
+
+    fact: str
+    statement: str
+    parties: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    occurred_at: dt.datetime | None = None
+    opened_seq: int = 0
+    updated_seq: int = 0
+    statements: tuple[StatementRecord, ...] = ()
+
+
+@frozen
+class Belief:
+    """What is believed about a fact: its status, label, party stances and per-source stances."""
+
+    fact: str
+    statement: str
+    status: str
+    label: str
+    parties: dict[str, str]
+    sources: dict[str, str]
+    standing: tuple[StatementRecord, ...]
+    withdrawn: tuple[StatementRecord, ...]
+    updated_seq: int
+    statement_count: int
+
+
+# --- the fold for one fact ------------------------------------------------------------------------------
+
+
+def apply(state: FactState | None, event: ev.Event) -> FactState | None:
+    """Fold one event into a fact's state: state + event → state."""
+    return _apply(event, state)
+
+
+# singledispatch picks the handler by its first argument, so the handlers take the event first.
+@singledispatch
+def _apply(event: ev.Event, state: FactState | None) -> FactState | None:
+    return state  # events that do not concern a fact's belief leave it as it is
+
+
+@_apply.register
+def _(event: ev.FactOpened, state: FactState | None) -> FactState:
+    return FactState(
+        event.fact, event.statement, event.parties, event.tags, event.occurred_at,
+        opened_seq=event.seq or 0, updated_seq=event.seq or 0,
+    )
+
+
+@_apply.register
+def _(event: ev.FactReworded, state: FactState | None) -> FactState | None:
+    if state is None:
+        return None
+    return evolve(state, statement=event.statement, updated_seq=event.seq or 0)
+
+
+@_apply.register
+def _(event: ev.Statement, state: FactState | None) -> FactState | None:
+    if state is None:
+        return None
+    record = StatementRecord.from_event(event)
+    return evolve(state, statements=state.statements + (record,), updated_seq=event.seq or 0)
+
+
+@_apply.register
+def _(event: ev.Retract, state: FactState | None) -> FactState | None:
+    if state is None:
+        return None
+    records = tuple(
+        evolve(r, retracted_by=event.id, retract_reason=event.reason)
+        if r.event_id == event.target and r.retracted_by is None else r
+        for r in state.statements
+    )
+    if records == state.statements:  # the target is not in view (e.g. observed after --valid-at)
+        return state
+    return evolve(state, statements=records, updated_seq=event.seq or 0)
+
+
+def fold_fact(events: Iterable[ev.Event], state: FactState | None = None) -> FactState | None:
+    for event in events:
+        state = apply(state, event)
+    return state
+
+
+# --- from state to belief -------------------------------------------------------------------------------
+
+
+def standing_statements(state: FactState) -> list[StatementRecord]:
+    """Each source's latest statement that has not been retracted, in the order sources first spoke."""
+    latest: dict[str, StatementRecord] = {}
+    for record in state.statements:
+        if record.retracted_by is not None:
+            continue
+        held = latest.get(record.source)
+        if held is None or record.order > held.order:
+            latest[record.source] = record
+    first_spoke = _first_spoke(state)
+    return sorted(latest.values(), key=lambda r: first_spoke[r.source])
+
+
+def _first_spoke(state: FactState) -> dict[str, int]:
+    order: dict[str, int] = {}
+    for index, record in enumerate(state.statements):
+        order.setdefault(record.source, index)
+    return order
+
+
+def fact_status(standing: Iterable[StatementRecord], withdrawn_any: bool) -> str:
+    """DESIGN.md's status table."""
+    types = {record.type for record in standing}
+    asserts = bool(types & {"claim", "confirm"})
+    denies = "deny" in types
+    if asserts and denies:
+        return "disputed"
+    if "confirm" in types:
+        return "confirmed"
+    if asserts:
+        return "claimed"
+    if denies:
+        return "denied"
+    return "retracted" if withdrawn_any else "open"
+
+
+def stance_of_party(stances: Iterable[str]) -> str:
+    """A party's stance from its official sources' standing stances."""
+    held = set(stances)
+    if "asserts" in held and "denies" in held:
+        return "split"
+    if "asserts" in held:
+        return "confirmed"
+    if "denies" in held:
+        return "denied"
+    if "declines" in held:
+        return "declined"
+    return "unconfirmed"
+
+
+def party_stances(
+    state: FactState, standing: Iterable[StatementRecord], sources: Mapping[str, SourceInfo]
+) -> dict[str, str]:
+    """The fact's parties, then every other party whose official source spoke about it, with their stances."""
+    parties = list(state.parties)
+    for record in state.statements:
+        party = sources[record.source].speaks_for
+        if party and party not in parties:
+            parties.append(party)
+    spoken: dict[str, list[str]] = {party: [] for party in parties}
+    for record in standing:
+        party = sources[record.source].speaks_for
+        if party:
+            spoken[party].append(record.stance)
+    return {party: stance_of_party(spoken[party]) for party in parties}
+
+
+def label(
+    status: str,
+    standing: Iterable[StatementRecord],
+    withdrawn_sources: Iterable[str],
+    parties: Mapping[str, str],
+    sources: Mapping[str, SourceInfo],
+) -> str:
+    """One line: ``claimed: by Yuriy Butusov, TASS; unconfirmed by Ukraine; declined by Russia``.
+
+    Sources that speak for a party appear as the party; every other source by its name.
+    """
+    groups: dict[str, list[str]] = {}
+    for record in standing:
+        source = sources[record.source]
+        if source.speaks_for is None:
+            groups.setdefault(VERB_OF_TYPE[record.type], []).append(source.name)
+    for party, stance in parties.items():
+        groups.setdefault(stance, []).append(party_name(party))
+    for source_id in withdrawn_sources:
+        groups.setdefault("withdrawn", []).append(sources[source_id].name)
+    order = sorted(groups, key=lambda verb: (verb != status, _LABEL_ORDER.index(verb)))
+    parts = [_label_group(verb, groups[verb]) for verb in order]
+    if parts and order[0] == status:
+        parts[0] = "by " + ", ".join(groups[status])
+    return f"{status}: {'; '.join(parts)}" if parts else status
+
+
+def _label_group(verb: str, names: list[str]) -> str:
+    return f"{'split within' if verb == 'split' else verb + ' by'} {', '.join(names)}"
+
+
+def derive(state: FactState, sources: Mapping[str, SourceInfo]) -> Belief:
+    """The belief about a fact, from its folded state and the sources that spoke about it."""
+    standing = standing_statements(state)
+    withdrawn = tuple(r for r in state.statements if r.retracted_by is not None)
+    standing_sources = {r.source for r in standing}
+    withdrawn_any = any(r.type != "decline" for r in withdrawn)
+    status = fact_status(standing, withdrawn_any)
+    parties = party_stances(state, standing, sources)
+    silent_withdrawers = [
+        s for s in dict.fromkeys(r.source for r in withdrawn) if s not in standing_sources
+        and sources[s].speaks_for is None
+    ]
+    return Belief(
+        fact=state.fact,
+        statement=state.statement,
+        status=status,
+        label=label(status, standing, silent_withdrawers, parties, sources),
+        parties=parties,
+        sources={r.source: r.stance for r in standing},
+        standing=tuple(standing),
+        withdrawn=withdrawn,
+        updated_seq=state.updated_seq,
+        statement_count=len(state.statements),
+    )
+
+
+# --- the fold for a whole log ---------------------------------------------------------------------------
+
+
+@define
+class LogState:
+    """The whole log folded: sources, facts, and which fact each statement belongs to.
+
+    Mutable on purpose: a rebuild folds millions of events and must not copy the whole state at each one;
+    each fact's own state stays immutable.
+    """
+
+    sources: dict[str, SourceInfo] = field(factory=dict)
+    facts: dict[str, FactState] = field(factory=dict)
+    statement_fact: dict[str, str] = field(factory=dict)
+
+    def apply(self, event: ev.Event) -> str | None:
+        """Fold one event in; returns the id of the fact it touched, if any."""
+        if isinstance(event, ev.SourceRegistered):
+            self.sources[event.source] = SourceInfo.from_event(event)
+            return None
+        fact_id = self.fact_of(event)
+        if fact_id is None:
+            return None
+        new = apply(self.facts.get(fact_id), event)
+        if new is None:
+            return None
+        if isinstance(event, ev.Statement):
+            self.statement_fact[event.id] = fact_id
+        self.facts[fact_id] = new
+        return fact_id
+
+    def fact_of(self, event: ev.Event) -> str | None:
+        if isinstance(event, ev.Retract):
+            return self.statement_fact.get(event.target)
+        return getattr(event, "fact", None)
+
+    def belief(self, fact_id: str) -> Belief:
+        return derive(self.facts[fact_id], self.sources)
+
+    def beliefs(self) -> Iterator[Belief]:
+        for fact_id in sorted(self.facts):
+            yield self.belief(fact_id)
+
+
+def in_valid_time(event: ev.Event, valid_at: dt.datetime | None) -> bool:
+    """Valid time filters what sources said; registrations of facts and sources always count."""
+    if valid_at is None or not isinstance(event, (ev.Statement, ev.Retract)):
+        return True
+    return event.observed_at <= valid_at
+
+
+def fold_log(events: Iterable[ev.Event], valid_at: dt.datetime | None = None) -> LogState:
+    state = LogState()
+    for event in events:
+        if in_valid_time(event, valid_at):
+            state.apply(event)
+    return state
+
+
+@frozen
+class Change:
+    """A change of a fact's status or label, and the event that caused it."""
+
+    event: ev.Event
+    fact: str
+    before: Belief | None
+    after: Belief
+
+
+def changes(events: Iterable[ev.Event], valid_at: dt.datetime | None = None,
+            sources: Mapping[str, SourceInfo] | None = None) -> Iterator[Change]:
+    """Step through events and yield each change of status or label (replay and history).
+
+    ``sources`` seeds the known sources when ``events`` is one fact's events rather than the whole log.
+    """
+    state = LogState(sources=dict(sources or {}))
+    current: dict[str, Belief] = {}
+    for event in events:
+        if not in_valid_time(event, valid_at):
+            continue
+        fact_id = state.apply(event)
+        if fact_id is None:
+            continue
+        after = state.belief(fact_id)
+        before = current.get(fact_id)
+        current[fact_id] = after
+        if before is None or (before.status, before.label, before.statement) != (
+            after.status, after.label, after.statement
+        ):
+            yield Change(event, fact_id, before, after)
+
+
+def belief_fields(belief: Belief) -> dict:
+    """The summary that ``status --json`` prints and the projection table stores."""
+    return {
+        "fact": belief.fact,
+        "statement": belief.statement,
+        "status": belief.status,
+        "label": belief.label,
+        "parties": dict(belief.parties),
+        "sources": dict(belief.sources),
+        "updated_seq": belief.updated_seq,
+    }
+
+
+__all__ = [name for name in dir() if not name.startswith("_") and name not in {"attrs", "dt"}]
+
+
+# --- explaining a belief: the rules that give the status and each party stance --------------------------
+
+_STATUS_RULES = {
+    "disputed": "standing assertions and standing denials",
+    "confirmed": "a standing confirmation and no standing denial",
+    "claimed": "standing claims, no confirmation and no denial",
+    "denied": "standing denials and no standing assertion",
+    "retracted": "no standing assertion or denial, and at least one was withdrawn",
+    "open": "no standing assertion or denial, and none was withdrawn",
+}
+_PARTY_RULES = {
+    "split": "its official sources both assert and deny",
+    "confirmed": "its official sources assert",
+    "denied": "its official sources deny",
+    "declined": "its official sources only decline",
+    "unconfirmed": "no official source of it has a standing statement",
+}
+
+
+def explain(belief: Belief, sources: Mapping[str, SourceInfo]) -> dict:
+    """Why the belief is what it is: the standing statements and the rule behind each verdict."""
+    def who(record: StatementRecord) -> str:
+        return sources[record.source].name
+
+    party_reasons = {}
+    for party, stance in belief.parties.items():
+        officials = [f"{who(r)} {r.stance}" for r in belief.standing if sources[r.source].speaks_for == party]
+        reason = _PARTY_RULES[stance] + (f" ({', '.join(officials)})" if officials else "")
+        party_reasons[party] = {"stance": stance, "rule": reason}
+    by_stance: dict[str, list[str]] = {}
+    for record in belief.standing:
+        by_stance.setdefault(record.type, []).append(who(record))
+    evidence = "; ".join(f"{VERB_OF_TYPE[kind]}: {', '.join(names)}" for kind, names in by_stance.items())
+    return {
+        "fact": belief.fact,
+        "statement": belief.statement,
+        "status": belief.status,
+        "rule": _STATUS_RULES[belief.status] + (f" ({evidence})" if evidence else ""),
+        "label": belief.label,
+        "parties": party_reasons,
+        "standing": [_record_fields(r, sources) for r in belief.standing],
+        "withdrawn": [_record_fields(r, sources) for r in belief.withdrawn],
+    }
+
+
+def _record_fields(record: StatementRecord, sources: Mapping[str, SourceInfo]) -> dict:
+    source = sources[record.source]
+    return {
+        "event_id": record.event_id, "seq": record.seq, "type": record.type, "stance": record.stance,
+        "source": record.source, "source_name": source.name, "speaks_for": source.speaks_for,
+        "observed_at": record.observed_at.isoformat(), "recorded_at": record.recorded_at.isoformat(),
+        "quote": record.quote, "url": record.url, "credibility": record.credibility,
+        "retracted_by": record.retracted_by, "retract_reason": record.retract_reason,
+    }

@@ -1,0 +1,82 @@
+"""What every command shares: --db, opening the log, turning errors into one ``Error:`` line."""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from ..errors import FactlogError
+
+
+def one_line(message: str) -> str:
+    return " ".join(str(message).split())
+
+
+class FactlogGroup(click.Group):
+    """A group whose commands report user errors as one ``Error:`` line and exit 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except FactlogError as exc:
+            raise click.ClickException(one_line(str(exc))) from None
+        except sqlite3.Error as exc:
+            raise click.ClickException(one_line(f"database error: {exc}")) from None
+        except OSError as exc:
+            raise click.ClickException(one_line(f"{exc.strerror or exc}: {exc.filename or ''}")) from None
+
+
+db_option = click.option(
+    "--db", metavar="PATH", envvar="FACTLOG_DB", show_envvar=True,
+    help="The log file (default: $FACTLOG_DB, else ./factlog.db).",
+)
+
+
+def open_for(ctx: click.Context, *, write: bool) -> Any:
+    """Open the log named by --db. Write commands create it; read commands need it to exist."""
+    from ..log import DEFAULT_DB, open_log
+
+    root = ctx.find_root().obj or {}
+    path = root.get("db") or DEFAULT_DB
+    return open_log(path, create=write, tz=root.get("tz"))
+
+
+def with_log(write: bool) -> Callable:
+    """Decorator: pass the open log as the command's first argument and close it afterwards."""
+
+    def decorator(command: Callable) -> Callable:
+        @functools.wraps(command)
+        @click.pass_context
+        def wrapper(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
+            log = open_for(ctx, write=write)
+            try:
+                return command(log, *args, **kwargs)
+            finally:
+                log.close()
+
+        return wrapper
+
+    return decorator
+
+
+def show_utc(ctx: click.Context | None = None) -> bool:
+    ctx = ctx or click.get_current_context()
+    return bool((ctx.find_root().obj or {}).get("utc"))
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print a JSON array on stdout, nothing else.")
+
+
+def clock_options(command: Callable) -> Callable:
+    """--as-of / --at-seq (transaction time) and --valid-at (valid time), combinable."""
+    command = click.option("--valid-at", metavar="TIME",
+                           help="Count only what sources had said by TIME (valid time).")(command)
+    command = click.option("--at-seq", type=click.IntRange(min=0), metavar="N",
+                           help="Answer with the first N events of the log (transaction time).")(command)
+    command = click.option("--as-of", metavar="TIME",
+                           help="Answer with what the log held at TIME (transaction time).")(command)
+    return command

@@ -1,0 +1,241 @@
+"""The read commands: log, status, history, why, replay, verify, head, rebuild."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import click
+
+from .common import clock_options, json_option, show_utc, with_log
+
+
+def event_summary(record: dict) -> str:
+    data = record["data"]
+    if record["type"] == "source-registered":
+        return f"{data.get('name')} ({data.get('kind', 'other')}{', ' + data['party'] if data.get('party') else ''})"
+    if record["type"] in ("fact-opened", "fact-reworded"):
+        return data.get("statement", "")
+    if record["type"] == "retract":
+        return f"withdraws {data.get('target')}" + (f": {data['reason']}" if data.get("reason") else "")
+    return data.get("quote") or data.get("note") or ""
+
+
+@click.command("log")
+@click.option("--fact", "fact_id", metavar="F", help="Only events about this fact.")
+@click.option("--source", "source_id", metavar="S", help="Only events by this source.")
+@click.option("--type", "event_type", metavar="T", help="Only events of this type, e.g. claim.")
+@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Only the last N matching events.")
+@json_option
+@with_log(write=False)
+def log_command(log: Any, fact_id: str | None, source_id: str | None, event_type: str | None,
+                limit: int | None, as_json: bool) -> None:
+    """List the events of the log, oldest first.
+
+    \b
+    Example:
+      factlog log --fact belgorod-ukrainian-missile --type claim
+    """
+    from ..events import EVENT_CLASSES
+    from ..errors import InvalidInput
+    from .output import display_time, echo_json, print_table
+
+    if event_type is not None and event_type not in EVENT_CLASSES:
+        raise InvalidInput(f"unknown event type {event_type!r}; known: {', '.join(EVENT_CLASSES)}")
+    from ..log import slug
+
+    records = log.store.wire_records(fact=slug(fact_id), source=slug(source_id), type=event_type, limit=limit,
+                                     newest_first=limit is not None)
+    if limit is not None:
+        records = reversed(list(records))  # the last N, still printed oldest first
+    if as_json:
+        echo_json(records)
+        return
+    utc = show_utc()
+    print_table(
+        ["seq", "type", "fact", "source", "said at", "what", "id"],
+        ([r["seq"], r["type"], r["data"].get("fact", ""), r["data"].get("source", ""),
+          display_time(r["observed_at"], utc), event_summary(r), r["id"]] for r in records),
+        empty="no events",
+    )
+
+
+@click.command()
+@click.argument("fact_id", required=False)
+@clock_options
+@json_option
+@with_log(write=False)
+def status(log: Any, fact_id: str | None, as_of: str | None, at_seq: int | None, valid_at: str | None,
+           as_json: bool) -> None:
+    """What is believed about each fact (or one), now or at a point of the log's history.
+
+    \b
+    Examples:
+      factlog status
+      factlog status belgorod-ukrainian-missile --json
+      factlog status --valid-at 2022-03-30T00:00:00+03:00
+    """
+    from .output import echo_json, print_table
+
+    rows = log.status(fact_id, log.clock(as_of, at_seq, valid_at))
+    if as_json:
+        echo_json(rows)
+        return
+    print_table(["fact", "status", "label", "updated"],
+                ([r["fact"], r["status"], r["label"], r["updated_seq"]] for r in rows),
+                styled_columns=["status"], empty="no facts in this view")
+
+
+def change_rows(changes: Iterable[Any], sources: dict) -> Iterator[dict]:
+    for change in changes:
+        event = change.event
+        source_id = getattr(event, "source", None)
+        yield {
+            "seq": event.seq, "event_id": event.id, "type": event.TYPE, "fact": change.fact,
+            "source": source_id, "source_name": sources[source_id].name if source_id in sources else None,
+            "quote": getattr(event, "quote", None) or getattr(event, "reason", None),
+            "observed_at": event.observed_at.isoformat(), "recorded_at": event.recorded_at.isoformat(),
+            "status_before": change.before.status if change.before else None,
+            "status": change.after.status, "label": change.after.label,
+        }
+
+
+def print_changes(rows: Iterable[dict], as_json: bool, with_fact: bool) -> None:
+    from .output import display_time, echo_json, print_table
+
+    if as_json:
+        echo_json(rows)
+        return
+    utc = show_utc()
+    columns = ["seq", "event", *(["fact"] if with_fact else []), "source", "said at", "recorded at", "status",
+               "label", "quote"]
+    print_table(
+        columns,
+        ([r["seq"], r["type"], *([r["fact"]] if with_fact else []), r["source_name"] or "",
+          display_time(r["observed_at"], utc), display_time(r["recorded_at"], utc), r["status"], r["label"],
+          r["quote"] or ""] for r in rows),
+        styled_columns=["status"], empty="no changes in this view",
+    )
+
+
+@click.command()
+@click.argument("fact_id")
+@clock_options
+@json_option
+@with_log(write=False)
+def history(log: Any, fact_id: str, as_of: str | None, at_seq: int | None, valid_at: str | None,
+            as_json: bool) -> None:
+    """Each change of a fact's status or label, with the event that caused it.
+
+    \b
+    Example:
+      factlog history belgorod-ukrainian-missile
+    """
+    changes = log.history(fact_id, log.clock(as_of, at_seq, valid_at))
+    print_changes(change_rows(changes, log.source_map()), as_json, with_fact=False)
+
+
+@click.command()
+@clock_options
+@json_option
+@with_log(write=False)
+def replay(log: Any, as_of: str | None, at_seq: int | None, valid_at: str | None, as_json: bool) -> None:
+    """Step through the log event by event and show the belief change each one caused.
+
+    \b
+    Example:
+      factlog replay --at-seq 20
+    """
+    changes = log.replay(log.clock(as_of, at_seq, valid_at))
+    print_changes(change_rows(changes, log.source_map()), as_json, with_fact=True)
+
+
+@click.command()
+@click.argument("fact_id")
+@clock_options
+@json_option
+@with_log(write=False)
+def why(log: Any, fact_id: str, as_of: str | None, at_seq: int | None, valid_at: str | None,
+        as_json: bool) -> None:
+    """Why a fact has its status and label: the standing statements and the rules applied.
+
+    \b
+    Example:
+      factlog why belgorod-ukrainian-missile
+    """
+    from ..beliefs import explain
+
+    belief = log.belief(fact_id, log.clock(as_of, at_seq, valid_at))
+    explanation = explain(belief, log.source_map())
+    if as_json:
+        from .output import echo_json
+
+        echo_json([explanation])
+        return
+    print_explanation(explanation)
+
+
+def print_explanation(explanation: dict) -> None:
+    from .output import display_time
+
+    utc = show_utc()
+    echo = click.echo
+    echo(f"{explanation['fact']}: {explanation['statement']}")
+    echo(f"status: {explanation['status']}, because {explanation['rule']}")
+    echo(f"label: {explanation['label']}")
+    echo("party stances:" if explanation["parties"] else "party stances: none tracked")
+    for party, reason in explanation["parties"].items():
+        echo(f"  {party}: {reason['stance']}, because {reason['rule']}")
+    for title, records in (("standing statements", explanation["standing"]), ("withdrawn", explanation["withdrawn"])):
+        echo(f"{title}:" if records else f"{title}: none")
+        for r in records:
+            voice = f"for {r['speaks_for']}" if r["speaks_for"] else "for itself"
+            quote = f' "{r["quote"]}"' if r["quote"] else ""
+            reason = f" (retracted: {r['retract_reason']})" if r.get("retract_reason") else ""
+            echo(f"  {r['source_name']} ({voice}) {r['type']} at {display_time(r['observed_at'], utc)}"
+                 f" [seq {r['seq']}, {r['event_id']}]{quote}{reason}")
+
+
+@click.command()
+@click.option("--head", "anchored_head", metavar="HASH", help="A head printed earlier by 'factlog head'.")
+@with_log(write=False)
+def verify(log: Any, anchored_head: str | None) -> None:
+    """Recompute the hash chain; on damage, exit 1 naming the first bad seq.
+
+    \b
+    Example:
+      factlog verify --head sha256:3f1c...
+    """
+    count, head = log.verify(anchored_head)
+    click.echo(f"ok: {count} events, chain intact, head {head}")
+
+
+@click.command()
+@with_log(write=False)
+def head(log: Any) -> None:
+    """Print the current head hash, to publish or commit elsewhere as an anchor.
+
+    \b
+    Example:
+      factlog head
+    """
+    seq, digest = log.head()
+    click.echo(f"{digest} {seq}")
+
+
+@click.command()
+@with_log(write=False)
+def rebuild(log: Any) -> None:
+    """Drop the projection tables and replay the whole log into them.
+
+    \b
+    Example:
+      factlog rebuild
+    """
+    facts = log.rebuild()
+    click.echo(f"rebuilt projections: {facts} facts from {log.store.count()} events")
+
+
+def register(group: click.Group) -> None:
+    for command in (log_command, status, history, why, replay, verify, head, rebuild):
+        group.add_command(command)

@@ -1,0 +1,217 @@
+"""The write commands: init, source, fact, claim/confirm/deny/decline, retract."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ..errors import InvalidInput
+from .common import FactlogGroup, json_option, open_for, with_log
+
+
+def report(event: Any, quiet: bool) -> None:
+    """A write prints the new event's id; with --quiet only the id, for scripts."""
+    if quiet:
+        click.echo(event.id)
+    else:
+        click.echo(f"{event.TYPE} recorded as event {event.id} (seq {event.seq})")
+
+
+quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print only the new event's id.")
+at_option = click.option("--at", metavar="TIME",
+                         help="When the source said it (ISO 8601 with offset); default: now.")
+
+
+@click.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create an empty log (write commands also create it).
+
+    \b
+    Example:
+      factlog --db belgorod.db init
+    """
+    log = open_for(ctx, write=True)
+    try:
+        count = log.store.count()
+        click.echo(f"log ready at {log.store.path} ({count} events)")
+    finally:
+        log.close()
+
+
+@click.group(cls=FactlogGroup)
+def source() -> None:
+    """Register and list sources (who speaks)."""
+
+
+@source.command("add")
+@click.argument("source_id")
+@click.option("--name", required=True, help="Display name, e.g. 'Yuriy Butusov'.")
+@click.option("--kind", default="other", show_default=True,
+              help="official, journalist, agency, media, witness, anonymous, document or other.")
+@click.option("--party", metavar="P", help="Party slug, e.g. ukraine; an official source speaks for it.")
+@click.option("--reliability", metavar="A-F", help="NATO Admiralty source rating A (reliable) .. F (cannot judge).")
+@click.option("--url", help="Where the source can be found.")
+@at_option
+@quiet_option
+@with_log(write=True)
+def source_add(log: Any, source_id: str, name: str, kind: str, party: str | None, reliability: str | None,
+               url: str | None, at: str | None, quiet: bool) -> None:
+    """Register a source.
+
+    \b
+    Example:
+      factlog source add gladkov --name "Vyacheslav Gladkov" --kind official --party russia --reliability B
+    """
+    report(log.add_source(source_id, name, kind, party, reliability, url, at=at), quiet)
+
+
+@source.command("list")
+@json_option
+@with_log(write=False)
+def source_list(log: Any, as_json: bool) -> None:
+    """List the sources.
+
+    \b
+    Example:
+      factlog source list --json
+    """
+    from .output import echo_json, print_table
+
+    rows = log.store.sources()
+    if as_json:
+        echo_json(rows)
+        return
+    print_table(["id", "name", "kind", "party", "reliability"],
+                ([r["id"], r["name"], r["kind"], r["party"] or "", r["reliability"] or ""] for r in rows),
+                empty="no sources yet")
+
+
+@click.group(cls=FactlogGroup)
+def fact() -> None:
+    """Open, reword and list facts (propositions to track)."""
+
+
+@fact.command("add")
+@click.argument("fact_id")
+@click.argument("statement")
+@click.option("--party", "parties", multiple=True, metavar="P",
+              help="A party whose stance is tracked even while silent (repeatable).")
+@click.option("--tag", "tags", multiple=True, metavar="T", help="A tag (repeatable).")
+@click.option("--occurred-at", metavar="TIME", help="When the thing itself happened.")
+@at_option
+@quiet_option
+@with_log(write=True)
+def fact_add(log: Any, fact_id: str, statement: str, parties: tuple[str, ...], tags: tuple[str, ...],
+             occurred_at: str | None, at: str | None, quiet: bool) -> None:
+    """Open a fact.
+
+    \b
+    Example:
+      factlog fact add belgorod-ukrainian-missile "The blast was caused by a Ukrainian missile" \\
+          --party ukraine --party russia
+    """
+    report(log.open_fact(fact_id, statement, parties, tags, occurred_at, at=at), quiet)
+
+
+@fact.command("reword")
+@click.argument("fact_id")
+@click.argument("statement")
+@click.option("--reason", help="Why it was reworded.")
+@quiet_option
+@with_log(write=True)
+def fact_reword(log: Any, fact_id: str, statement: str, reason: str | None, quiet: bool) -> None:
+    """Reword a fact's statement (an amendment event; statements about it stay).
+
+    \b
+    Example:
+      factlog fact reword belgorod-explosion "Explosions at an arms depot near Krasniy Oktyabr"
+    """
+    report(log.reword_fact(fact_id, statement, reason), quiet)
+
+
+@fact.command("list")
+@json_option
+@with_log(write=False)
+def fact_list(log: Any, as_json: bool) -> None:
+    """List the facts with their current status.
+
+    \b
+    Example:
+      factlog fact list
+    """
+    from .output import echo_json, print_table
+
+    rows = log.store.facts()
+    if as_json:
+        echo_json(rows)
+        return
+    print_table(["id", "status", "statement", "parties"],
+                ([r["id"], r["status"], r["statement"], ", ".join(r["parties"])] for r in rows),
+                styled_columns=["status"], empty="no facts yet")
+
+
+def statement_command(kind: str, summary: str, example: str) -> click.Command:
+    @click.command(kind, help=f"{summary}\n\n\b\nExample:\n  {example}")
+    @click.argument("fact_id")
+    @click.option("--source", "source_id", required=True, metavar="S", help="The source that said it.")
+    @click.option("--quote", help="The source's words.")
+    @click.option("--url", help="Where it was said.")
+    @at_option
+    @click.option("--credibility", metavar="1-6", help="Admiralty information rating, 1 (confirmed) .. 6.")
+    @click.option("--note", help="The analyst's note.")
+    @quiet_option
+    @with_log(write=True)
+    def command(log: Any, fact_id: str, source_id: str, quote: str | None, url: str | None, at: str | None,
+                credibility: str | None, note: str | None, quiet: bool) -> None:
+        event = log.state(kind, fact_id, source_id, quote=quote, url=url, at=at,
+                          credibility=parse_credibility(credibility), note=note)
+        report(event, quiet)
+
+    return command
+
+
+def parse_credibility(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise InvalidInput(f"credibility {text!r} is not a whole number 1-6") from None
+    if not 1 <= value <= 6:
+        raise InvalidInput(f"credibility {value} is outside 1-6 (Admiralty information rating)")
+    return value
+
+
+STATEMENT_COMMANDS = (
+    statement_command("claim", "Record that a source asserts a fact.",
+                      'factlog claim belgorod-tochka-u --source butusov --quote "An OTR-21 Tochka-U hit the depot"'),
+    statement_command("confirm", "Record that a source confirms a fact with authority.",
+                      "factlog confirm belgorod-explosion --source gladkov --at 2022-03-30T08:00:00+03:00"),
+    statement_command("deny", "Record that a source denies a fact.",
+                      'factlog deny belgorod-resident-casualties --source gladkov --quote "no deaths or injuries"'),
+    statement_command("decline", "Record that a source addressed a fact but took no stance.",
+                      'factlog decline belgorod-ukrainian-missile --source gladkov --note "did not say what caused it"'),
+)
+
+
+@click.command()
+@click.argument("event_id")
+@click.option("--reason", help="Why the statement is withdrawn.")
+@at_option
+@quiet_option
+@with_log(write=True)
+def retract(log: Any, event_id: str, reason: str | None, at: str | None, quiet: bool) -> None:
+    """Withdraw one earlier statement, named by its event id.
+
+    \b
+    Example:
+      factlog retract 0190a1b2-... --reason "TASS withdrew its report"
+    """
+    report(log.retract(event_id, reason, at=at), quiet)
+
+
+def register(group: click.Group) -> None:
+    for command in (init, source, fact, *STATEMENT_COMMANDS, retract):
+        group.add_command(command)

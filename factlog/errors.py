@@ -1,0 +1,32 @@
+"""The errors factlog raises for bad input or a damaged log.
+
+Every error here is a user-facing problem: the CLI prints its message on one line after ``Error:`` and exits 1.
+"""
+
+
+class FactlogError(Exception):
+    """Base of all errors a user can cause or fix."""
+
+
+class InvalidInput(FactlogError):
+    """A value given by the user (an id, a time, a rating, an event payload) is not acceptable."""
+
+
+class NotFound(FactlogError):
+    """A fact, source or event named by the user is not in the log."""
+
+
+class Conflict(FactlogError):
+    """The request contradicts the log: a duplicate id, an event id re-used with other content."""
+
+
+class LogUnavailable(FactlogError):
+    """The log file is missing, unreadable, not writable, or not a factlog log."""
+
+
+class IntegrityError(FactlogError):
+    """The hash chain does not verify: the file was changed outside factlog."""
+
+    def __init__(self, message: str, seq: int | None = None):
+        super().__init__(message)
+        self.seq = seq

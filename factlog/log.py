@@ -1,0 +1,201 @@
+"""The Python API: ``factlog.open_log(path)`` gives a ``Log`` with the same verbs as the command line.
+
+The CLI calls exactly these methods, so a notebook or a script can do everything the CLI does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from . import beliefs as bl
+from . import events as ev
+from .errors import InvalidInput, NotFound
+from .store import NOW, Clock, Pending, Store
+from .times import now, parse_time
+
+DEFAULT_DB = "factlog.db"
+
+TimeLike = "dt.datetime | str | None"
+
+
+def default_path() -> str:
+    """``$FACTLOG_DB``, else ``./factlog.db``."""
+    return os.environ.get("FACTLOG_DB") or DEFAULT_DB
+
+
+def current_user() -> str:
+    """Who records: ``$FACTLOG_USER``, else the login name."""
+    user = os.environ.get("FACTLOG_USER")
+    if user:
+        return user
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers; the log still needs a recorder
+        return "unknown"
+
+
+def open_log(path: str | os.PathLike | None = None, *, create: bool = True, user: str | None = None,
+             tz: str | None = None) -> Log:
+    """Open (and by default create) the log at ``path``.
+
+    ``tz`` names the zone for times given without an offset; without it such times are refused.
+    """
+    return Log(Store.open(os.fspath(path) if path is not None else default_path(), create=create), user, tz)
+
+
+class Log:
+    """An open fact log: record sources, facts and statements; ask what is believed."""
+
+    def __init__(self, store: Store, user: str | None = None, tz: str | None = None):
+        self.store = store
+        self.user = user or current_user()
+        self.tz = tz
+
+    def __enter__(self) -> Log:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.store.close()
+
+    # --- recording --------------------------------------------------------------------------------------
+
+    def add_source(self, source: str, name: str, kind: str = "other", party: str | None = None,
+                   reliability: str | None = None, url: str | None = None, at: TimeLike = None) -> ev.Event:
+        """Register who speaks. ``kind`` official makes the source speak for its ``party``."""
+        return self._record(ev.SourceRegistered, at, source=slug(source), name=name, kind=kind,
+                            party=slug(party), reliability=reliability.upper() if reliability else None, url=url)
+
+    def open_fact(self, fact: str, statement: str, parties: Sequence[str] = (), tags: Sequence[str] = (),
+                  occurred_at: TimeLike = None, at: TimeLike = None) -> ev.Event:
+        """Open a fact to track; ``parties`` are tracked even while they are silent."""
+        return self._record(ev.FactOpened, at, fact=slug(fact), statement=statement,
+                            parties=[slug(p) for p in parties], tags=[slug(t) for t in tags],
+                            occurred_at=self.time(occurred_at))
+
+    def reword_fact(self, fact: str, statement: str, reason: str | None = None, at: TimeLike = None) -> ev.Event:
+        """Amend a fact's statement; its statements and history stay."""
+        return self._record(ev.FactReworded, at, fact=slug(fact), statement=statement, reason=reason)
+
+    def state(self, kind: str, fact: str, source: str, quote: str | None = None, url: str | None = None,
+              at: TimeLike = None, credibility: int | None = None, note: str | None = None) -> ev.Event:
+        """Record a statement of ``kind`` (claim, confirm, deny, decline) by ``source`` about ``fact``."""
+        if kind not in ev.STATEMENT_TYPES:
+            raise InvalidInput(f"unknown statement kind {kind!r}; use one of {', '.join(ev.STATEMENT_TYPES)}")
+        return self._record(ev.EVENT_CLASSES[kind], at, fact=slug(fact), source=slug(source), quote=quote,
+                            url=url, credibility=credibility, note=note)
+
+    def claim(self, fact: str, source: str, **details: Any) -> ev.Event:
+        return self.state("claim", fact, source, **details)
+
+    def confirm(self, fact: str, source: str, **details: Any) -> ev.Event:
+        return self.state("confirm", fact, source, **details)
+
+    def deny(self, fact: str, source: str, **details: Any) -> ev.Event:
+        return self.state("deny", fact, source, **details)
+
+    def decline(self, fact: str, source: str, **details: Any) -> ev.Event:
+        return self.state("decline", fact, source, **details)
+
+    def retract(self, event_id: str, reason: str | None = None, at: TimeLike = None) -> ev.Event:
+        """Withdraw one earlier statement, named by its event id."""
+        return self._record(ev.Retract, at, target=event_id.strip(), reason=reason)
+
+    def append_records(self, records: Iterable[dict]) -> list[tuple[ev.Event, bool]]:
+        """Append wire records (e.g. another log's export) in one transaction; known ids are skipped."""
+        return self.store.append_many(Pending.from_wire(record) for record in records)
+
+    def _record(self, cls: type[ev.Event], at: TimeLike, **data: Any) -> ev.Event:
+        recorded_at = now()
+        observed_at = self.time(at) or recorded_at
+        flat = {"id": ev.new_event_id(), "recorded_at": recorded_at, "observed_at": observed_at,
+                "recorded_by": self.user}
+        flat.update({key: value for key, value in data.items() if value is not None})
+        return self.store.append(ev.structure(flat, cls))
+
+    def time(self, value: TimeLike) -> dt.datetime | None:
+        """A user's time: aware datetimes pass, strings are parsed (naive ones only with ``tz``)."""
+        if value is None or isinstance(value, dt.datetime):
+            if isinstance(value, dt.datetime) and value.utcoffset() is None:
+                if not self.tz:
+                    raise InvalidInput("time has no UTC offset; give one or a time zone")
+                from .times import zone
+
+                value = value.replace(tzinfo=zone(self.tz))
+            return value
+        return parse_time(value, self.tz)
+
+    # --- reading ---------------------------------------------------------------------------------------------
+
+    def events(self, fact: str | None = None, source: str | None = None, type: str | None = None,
+               limit: int | None = None, clock: Clock = NOW) -> Iterator[ev.Event]:
+        """The events of the log in order, filtered."""
+        if type is not None and type not in ev.EVENT_CLASSES:
+            raise InvalidInput(f"unknown event type {type!r}; known: {', '.join(ev.EVENT_CLASSES)}")
+        return self.store.events(fact=slug(fact), source=slug(source), type=type, limit=limit, clock=clock)
+
+    def clock(self, as_of: TimeLike = None, at_seq: int | None = None, valid_at: TimeLike = None) -> Clock:
+        if at_seq is not None and at_seq < 0:
+            raise InvalidInput("--at-seq must be 0 or more")
+        return Clock(self.time(as_of), at_seq, self.time(valid_at))
+
+    def status(self, fact: str | None = None, clock: Clock = NOW) -> list[dict]:
+        """What ``status --json`` prints: per fact, its status, label, party and source stances."""
+        fact = slug(fact)
+        if fact is not None and not self.store.has_fact(fact):
+            raise NotFound(f"no fact {fact!r} in the log")
+        if clock.is_now:
+            return list(self.store.belief_rows(fact))
+        rows = [bl.belief_fields(belief) for belief in self.beliefs(clock, fact)]
+        if fact is not None and not rows:
+            raise NotFound(f"fact {fact!r} was not yet in the log at that point")
+        return rows
+
+    def beliefs(self, clock: Clock = NOW, fact: str | None = None) -> Iterator[bl.Belief]:
+        """Full beliefs (with standing statements), folded from the log for the view asked for."""
+        sources = self.store.source_map()
+        with self.store.snapshot():
+            for state in self.store.fact_states(clock, slug(fact)):
+                yield bl.derive(state, sources)
+
+    def belief(self, fact: str, clock: Clock = NOW) -> bl.Belief:
+        for belief in self.beliefs(clock, fact):
+            return belief
+        raise NotFound(f"no fact {fact!r} in the log" + ("" if clock.is_now else " at that point"))
+
+    def history(self, fact: str, clock: Clock = NOW) -> list[bl.Change]:
+        """Each change of the fact's status or label, with the event that caused it."""
+        fact = slug(fact) or ""
+        if not self.store.has_fact(fact):
+            raise NotFound(f"no fact {fact!r} in the log")
+        events = self.store.fact_events(fact, clock)
+        return list(bl.changes(events, clock.valid_at, self.store.source_map()))
+
+    def replay(self, clock: Clock = NOW) -> Iterator[bl.Change]:
+        """Step through the log and yield each belief change an event caused."""
+        return bl.changes(self.store.events(clock=Clock(clock.as_of, clock.at_seq)), clock.valid_at)
+
+    def source_map(self) -> dict[str, bl.SourceInfo]:
+        return self.store.source_map()
+
+    def verify(self, head: str | None = None) -> tuple[int, str]:
+        """Recompute the hash chain (and check an anchored head); returns (events, head hash)."""
+        return self.store.verify(head)
+
+    def head(self) -> tuple[int, str]:
+        return self.store.head()
+
+    def rebuild(self) -> int:
+        """Drop and replay the projections; returns the number of facts."""
+        return self.store.rebuild()
+
+
+def slug(value: str | None) -> str | None:
+    """Ids are compared in NFKC, so fullwidth or decomposed input names the same thing."""
+    return ev.normalize_slug(value).strip() if value is not None else None

@@ -1,0 +1,65 @@
+"""The schema of a log file, as named migrations: recorded when applied, applied at every open, never edited
+once shipped. A new schema change is a new function appended to ``STEPS``.
+
+sqlite-utils is imported only when a migration is pending, so everyday commands do not pay for it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+MIGRATION_SET = "factlog"
+
+IMMUTABLE_EVENTS_SQL = """
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'factlog events are immutable: UPDATE refused'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'factlog events are immutable: DELETE refused'); END;
+"""
+
+
+def m001_events(db: sqlite_utils.Database) -> None:
+    """The log itself: append-only, hash-chained; UNIQUE(prev_hash) means the chain cannot fork."""
+    db["events"].create(
+        {
+            "seq": int, "id": str, "type": str, "version": int, "recorded_at": str, "observed_at": str,
+            "recorded_by": str, "fact": str, "source": str, "target": str, "data": str,
+            "prev_hash": str, "hash": str,
+        },
+        pk="seq",
+        not_null={"id", "type", "version", "recorded_at", "observed_at", "recorded_by", "data", "prev_hash", "hash"},
+    )
+    db["events"].create_index(["id"], unique=True)
+    db["events"].create_index(["prev_hash"], unique=True)
+    db["events"].create_index(["fact", "seq"])
+    db["events"].create_index(["source", "seq"])
+    db["events"].create_index(["target"])
+    db["events"].create_index(["recorded_at"])
+    db.executescript(IMMUTABLE_EVENTS_SQL)
+
+
+def m002_projections(db: sqlite_utils.Database) -> None:
+    """The materialised projections: droppable, rebuilt from the log by ``factlog rebuild``."""
+    from .projection_schema import create_projection_tables
+
+    create_projection_tables(db)
+
+
+STEPS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
+    ("m001_events", m001_events),
+    ("m002_projections", m002_projections),
+)
+NAMES = tuple(name for name, _ in STEPS)
+
+
+def apply_pending(db: sqlite_utils.Database) -> None:
+    """Apply every pending migration; the caller holds the write lock so two processes cannot race."""
+    from sqlite_utils import Migrations
+
+    migrations = Migrations(MIGRATION_SET)
+    for name, step in STEPS:
+        migrations(name=name)(step)
+    migrations.apply(db)

@@ -1,0 +1,40 @@
+"""The projection tables: what ``status`` and the exporters read. Dropped and re-created by ``rebuild``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+PROJECTION_TABLES = ("sources", "facts", "beliefs", "stances", "projection_state")
+
+
+def create_projection_tables(db: sqlite_utils.Database) -> None:
+    db["sources"].create(
+        {"id": str, "name": str, "kind": str, "party": str, "reliability": str, "url": str, "seq": int}, pk="id"
+    )
+    db["facts"].create(
+        {"id": str, "statement": str, "parties": str, "tags": str, "occurred_at": str, "opened_seq": int}, pk="id"
+    )
+    db["beliefs"].create(
+        {
+            "fact": str, "statement": str, "status": str, "label": str, "parties": str, "sources": str,
+            "updated_seq": int, "statement_count": int, "standing_count": int, "withdrawn_count": int,
+        },
+        pk="fact",
+    )
+    db["stances"].create(
+        {
+            "fact": str, "source": str, "stance": str, "type": str, "event_id": str, "observed_at": str,
+            "quote": str, "url": str,
+        },
+        pk=("fact", "source"),
+    )
+    db["stances"].create_index(["source"])
+    db["projection_state"].create({"name": str, "last_seq": int}, pk="name")
+
+
+def drop_projection_tables(db: sqlite_utils.Database) -> None:
+    for name in PROJECTION_TABLES:
+        db[name].drop(ignore=True)

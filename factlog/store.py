@@ -1,0 +1,542 @@
+"""The SQLite log: open and migrate, append (one transaction: event rows and projection rows), read, verify.
+
+Every line of SQL in factlog lives in this module and in the schema modules beside it, so that a different
+engine behind the same interface costs one module. Hot paths use ``sqlite3`` with parameters; the schema is
+made by sqlite-utils migrations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from attrs import evolve, frozen
+
+from . import beliefs as bl
+from . import events as ev
+from .errors import Conflict, FactlogError, IntegrityError, InvalidInput, LogUnavailable, NotFound
+from .times import format_time
+
+GENESIS = "sha256:" + "0" * 64
+BUSY_TIMEOUT_SECONDS = 60
+EVENT_COLUMNS = "seq, id, type, version, recorded_at, observed_at, recorded_by, data, prev_hash, hash"
+
+
+@frozen
+class Clock:
+    """Which moment of the log to answer for: transaction time (``as_of``, ``at_seq``) and valid time."""
+
+    as_of: dt.datetime | None = None
+    at_seq: int | None = None
+    valid_at: dt.datetime | None = None
+
+    @property
+    def is_now(self) -> bool:
+        return self.as_of is None and self.at_seq is None and self.valid_at is None
+
+
+NOW = Clock()
+
+
+@frozen
+class Pending:
+    """An event about to be appended: the parsed event, and the version and data to store as they came."""
+
+    event: ev.Event
+    version: int
+    data_text: str
+
+    @classmethod
+    def of(cls, event: ev.Event) -> Pending:
+        wire = ev.to_wire(event)
+        return cls(event, wire["version"], ev.canonical_json(wire["data"]))
+
+    @classmethod
+    def from_wire(cls, record: dict[str, Any]) -> Pending:
+        event = ev.from_wire(record)
+        version = record.get("version", type(event).VERSION)
+        return cls(event, version, ev.canonical_json(record.get("data", {})))
+
+
+def chain_hash(prev_hash: Any, seq: Any, *fields: Any) -> str:
+    """SHA-256 over the previous hash, the position and the stored fields, each length-prefixed (unambiguous)."""
+    digest = hashlib.sha256()
+    for value in (prev_hash, seq, *fields):
+        raw = value if isinstance(value, bytes) else str(value).encode("utf-8")
+        digest.update(b"%d:" % len(raw))
+        digest.update(raw)
+    return "sha256:" + digest.hexdigest()
+
+
+class Store:
+    """One open log file."""
+
+    def __init__(self, path: str, conn: sqlite3.Connection):
+        self.path = path
+        self.conn = conn
+
+    # --- opening -----------------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str, create: bool = False) -> Store:
+        """Open the log at ``path``; create it if ``create``, else a missing file is an error."""
+        if not os.path.exists(path):
+            if not create:
+                raise LogUnavailable(f"no log at {path}; record something or run 'factlog init' first")
+            parent = os.path.dirname(os.path.abspath(path))
+            if not os.path.isdir(parent):
+                raise LogUnavailable(f"cannot create a log at {path}: folder {parent} does not exist")
+        try:
+            conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise LogUnavailable(f"cannot open {path}: {exc}") from None
+        store = cls(path, conn)
+        try:
+            store._prepare(create)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise LogUnavailable(f"cannot use {path} as a factlog log: {exc}") from None
+        except FactlogError:
+            conn.close()
+            raise
+        return store
+
+    def _prepare(self, create: bool) -> None:
+        tables = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and not self._is_factlog(tables):
+            raise LogUnavailable(f"{self.path} is an SQLite file but not a factlog log; it was left untouched")
+        if not tables and not create:
+            raise LogUnavailable(f"{self.path} is not a factlog log (it is empty); run 'factlog init' first")
+        self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+        # Upserts and INSERT OR REPLACE delete rows through the conflict path: recursive triggers make the
+        # DELETE trigger fire for them too, so the database refuses them.
+        self.conn.execute("PRAGMA recursive_triggers = ON")
+        if self._pending_migrations(tables):
+            self._migrate()
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+
+    def _is_factlog(self, tables: set[str]) -> bool:
+        from .migrations import MIGRATION_SET
+
+        if "_sqlite_migrations" not in tables:
+            return False
+        sql = "SELECT 1 FROM _sqlite_migrations WHERE migration_set = ? LIMIT 1"
+        return self.conn.execute(sql, (MIGRATION_SET,)).fetchone() is not None
+
+    def _pending_migrations(self, tables: set[str]) -> bool:
+        from .migrations import MIGRATION_SET, NAMES
+
+        if "_sqlite_migrations" not in tables:
+            return True
+        applied = {
+            row[0]
+            for row in self.conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", (MIGRATION_SET,)
+            )
+        }
+        return bool(set(NAMES) - applied)
+
+    def _migrate(self) -> None:
+        import sqlite_utils
+
+        from .migrations import apply_pending
+
+        if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            self.conn.execute("PRAGMA journal_mode = WAL")
+        db = sqlite_utils.Database(self.conn, execute_plugins=False)
+        with self.write():
+            apply_pending(db)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # --- transactions --------------------------------------------------------------------------------------
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        """One write transaction. IMMEDIATE takes the write lock at BEGIN, so two writers never interleave."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A read transaction: every query inside sees the same state, whatever writers do meanwhile."""
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+
+    # --- appending -------------------------------------------------------------------------------------------
+
+    def append(self, event: ev.Event) -> ev.Event:
+        """Append one event and update the projections, in one transaction; returns it with its position."""
+        return self.append_many([Pending.of(event)])[0][0]
+
+    def append_many(self, pendings: Iterable[Pending]) -> list[tuple[ev.Event, bool]]:
+        """Append events in one transaction. Returns each event (as stored) and whether it was new."""
+        results = []
+        with self.write():
+            touched: set[str] = set()
+            seq, last_hash = self._last()
+            for pending in pendings:
+                event, new = self._append_one(pending, seq, last_hash, touched)
+                if new:
+                    seq, last_hash = event.seq or 0, event.hash
+                results.append((event, new))
+            self._refresh_beliefs(touched, seq)
+        return results
+
+    def _last(self) -> tuple[int, str]:
+        row = self.conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        return (row[0], row[1]) if row else (0, GENESIS)
+
+    def _append_one(self, pending: Pending, last_seq: int, last_hash: str, touched: set[str]) -> tuple[ev.Event, bool]:
+        event = pending.event
+        stored = self._content_by_id(event.id)
+        wire = ev.to_wire(event)
+        content = (event.TYPE, pending.version, wire["recorded_at"], wire["observed_at"], event.recorded_by,
+                   pending.data_text)
+        if stored is not None:
+            if stored[1:] != content:
+                raise Conflict(f"event {event.id} is already in the log with different content; refused")
+            return self.event(event.id), False
+        fact, source, target = self._check_and_locate(event)
+        seq = last_seq + 1
+        digest = chain_hash(last_hash, seq, event.id, *content)
+        self.conn.execute(
+            f"INSERT INTO events ({EVENT_COLUMNS}, fact, source, target) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (seq, event.id, *content[:5], pending.data_text, last_hash, digest, fact, source, target),
+        )
+        self._project_registration(event, seq)
+        if fact is not None:
+            touched.add(fact)
+        return evolve(event, seq=seq, prev_hash=last_hash, hash=digest), True
+
+    def _content_by_id(self, event_id: str) -> tuple | None:
+        return self.conn.execute(
+            "SELECT seq, type, version, recorded_at, observed_at, recorded_by, data FROM events WHERE id = ?",
+            (event_id,),
+        ).fetchone()
+
+    def _check_and_locate(self, event: ev.Event) -> tuple[str | None, str | None, str | None]:
+        """Refuse an event that does not fit the log; return the fact, source and target it concerns."""
+        if isinstance(event, ev.SourceRegistered):
+            if self._exists("sources", event.source):
+                raise Conflict(f"source {event.source!r} already exists")
+            return None, event.source, None
+        if isinstance(event, ev.FactOpened):
+            if self._exists("facts", event.fact):
+                raise Conflict(f"fact {event.fact!r} already exists")
+            return event.fact, None, None
+        if isinstance(event, (ev.Statement, ev.FactReworded)):
+            self._require("facts", event.fact, "fact")
+            if isinstance(event, ev.Statement):
+                self._require("sources", event.source, "source")
+                return event.fact, event.source, None
+            return event.fact, None, None
+        if isinstance(event, ev.Retract):
+            return self._check_retraction(event)
+        raise InvalidInput(f"cannot append a {event.TYPE} event")
+
+    def _check_retraction(self, event: ev.Retract) -> tuple[str, str, str]:
+        row = self.conn.execute(
+            "SELECT type, fact, source, observed_at FROM events WHERE id = ?", (event.target,)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no event {event.target!r} in the log")
+        kind, fact, source, observed_at = row
+        if kind not in ev.STATEMENT_TYPES:
+            raise InvalidInput(f"event {event.target} is a {kind}, not a statement; only statements can be retracted")
+        if self.conn.execute("SELECT 1 FROM events WHERE target = ?", (event.target,)).fetchone():
+            raise Conflict(f"statement {event.target} is already retracted")
+        if format_time(event.observed_at) < observed_at:
+            raise InvalidInput(f"a retraction cannot be made before the statement it withdraws ({observed_at})")
+        return fact, source, event.target
+
+    def _exists(self, table: str, key: str) -> bool:
+        sql = {"sources": "SELECT 1 FROM sources WHERE id = ?", "facts": "SELECT 1 FROM facts WHERE id = ?"}[table]
+        return self.conn.execute(sql, (key,)).fetchone() is not None
+
+    def _require(self, table: str, key: str, what: str) -> None:
+        if not self._exists(table, key):
+            hint = "factlog source add" if what == "source" else "factlog fact add"
+            raise NotFound(f"no {what} {key!r} in the log; add it first with '{hint}'")
+
+    # --- projections -----------------------------------------------------------------------------------------
+
+    def _project_registration(self, event: ev.Event, seq: int) -> None:
+        if isinstance(event, ev.SourceRegistered):
+            self.conn.execute(
+                "INSERT INTO sources (id, name, kind, party, reliability, url, seq) VALUES (?,?,?,?,?,?,?)",
+                (event.source, event.name, event.kind, event.party, event.reliability, event.url, seq),
+            )
+        elif isinstance(event, ev.FactOpened):
+            self.conn.execute(
+                "INSERT INTO facts (id, statement, parties, tags, occurred_at, opened_seq) VALUES (?,?,?,?,?,?)",
+                (event.fact, event.statement, json.dumps(list(event.parties)), json.dumps(list(event.tags)),
+                 format_time(event.occurred_at) if event.occurred_at else None, seq),
+            )
+        elif isinstance(event, ev.FactReworded):
+            self.conn.execute("UPDATE facts SET statement = ? WHERE id = ?", (event.statement, event.fact))
+
+    def _refresh_beliefs(self, facts: Iterable[str], last_seq: int) -> None:
+        """Recompute only the touched facts, from their own events: an append costs the same in any log size."""
+        for fact_id in facts:
+            state = bl.fold_fact(self._events_where("fact = ?", (fact_id,)))
+            if state is not None:
+                self._write_belief(bl.derive(state, self._sources_for(state)))
+        self.conn.execute(
+            "INSERT OR REPLACE INTO projection_state (name, last_seq) VALUES ('beliefs', ?)", (last_seq,)
+        )
+
+    def _write_belief(self, belief: bl.Belief) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO beliefs (fact, statement, status, label, parties, sources, updated_seq,"
+            " statement_count, standing_count, withdrawn_count) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (belief.fact, belief.statement, belief.status, belief.label, json.dumps(belief.parties),
+             json.dumps(belief.sources), belief.updated_seq, belief.statement_count, len(belief.standing),
+             len(belief.withdrawn)),
+        )
+        self.conn.execute("DELETE FROM stances WHERE fact = ?", (belief.fact,))
+        self.conn.executemany(
+            "INSERT INTO stances (fact, source, stance, type, event_id, observed_at, quote, url)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            [(belief.fact, r.source, r.stance, r.type, r.event_id, format_time(r.observed_at), r.quote, r.url)
+             for r in belief.standing],
+        )
+
+    def _sources_for(self, state: bl.FactState) -> dict[str, bl.SourceInfo]:
+        wanted = json.dumps(sorted({r.source for r in state.statements}))
+        rows = self.conn.execute(
+            "SELECT id, name, kind, party, reliability, url FROM sources"
+            " WHERE id IN (SELECT value FROM json_each(?))",
+            (wanted,),
+        )
+        return {row[0]: bl.SourceInfo(*row) for row in rows}
+
+    def source_map(self) -> dict[str, bl.SourceInfo]:
+        rows = self.conn.execute("SELECT id, name, kind, party, reliability, url FROM sources")
+        return {row[0]: bl.SourceInfo(*row) for row in rows}
+
+    def rebuild(self) -> int:
+        """Drop the projection tables and replay the whole log into them; returns the number of facts."""
+        import sqlite_utils
+
+        from .projection_schema import create_projection_tables, drop_projection_tables
+
+        db = sqlite_utils.Database(self.conn, execute_plugins=False)
+        with self.write():
+            drop_projection_tables(db)
+            create_projection_tables(db)
+            for event in self._events_where("type IN ('source-registered', 'fact-opened', 'fact-reworded')", ()):
+                self._project_registration(event, event.seq or 0)
+            sources = self.source_map()
+            count = 0
+            for state in self.fact_states(NOW):
+                self._write_belief(bl.derive(state, sources))
+                count += 1
+            self.conn.execute(
+                "INSERT INTO projection_state (name, last_seq) VALUES ('beliefs', ?)", (self._last()[0],)
+            )
+        return count
+
+    # --- reading ----------------------------------------------------------------------------------------------
+
+    def _events_where(self, where: str, params: Sequence[Any], limit: int | None = None,
+                      order: str = "seq") -> Iterator[ev.Event]:
+        for row in self._rows_where(where, params, limit, order):
+            yield row_to_event(row)
+
+    def _rows_where(self, where: str, params: Sequence[Any], limit: int | None = None,
+                    order: str = "seq") -> Iterator[tuple]:
+        # ``where`` and ``order`` are fixed fragments chosen by this module; values go in as parameters.
+        sql = f"SELECT {EVENT_COLUMNS} FROM events WHERE {where} ORDER BY {order}"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params = (*params, limit)
+        yield from self.conn.execute(sql, params)
+
+    def event(self, event_id: str) -> ev.Event:
+        rows = list(self._events_where("id = ?", (event_id,)))
+        if not rows:
+            raise NotFound(f"no event {event_id!r} in the log")
+        return rows[0]
+
+    def wire_records(self, *, fact: str | None = None, source: str | None = None, type: str | None = None,
+                     clock: Clock = NOW, limit: int | None = None, newest_first: bool = False) -> Iterator[dict]:
+        """The stored events as wire records (stored version and data, lossless), filtered."""
+        where, params = _event_filter(fact, source, type, clock)
+        order = "seq DESC" if newest_first else "seq"
+        for row in self._rows_where(where, params, limit, order):
+            yield row_to_wire(row)
+
+    def events(self, **filters: Any) -> Iterator[ev.Event]:
+        for record in self.wire_records(**filters):
+            yield ev.from_wire(record)
+
+    def count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM events").fetchone()[0]
+
+    def head(self) -> tuple[int, str]:
+        """The last ``seq`` and its hash: publish it elsewhere to anchor the log."""
+        return self._last()
+
+    def fact_states(self, clock: Clock, fact: str | None = None) -> Iterator[bl.FactState]:
+        """Each fact's folded state in the view asked for, streamed fact by fact (memory: one fact)."""
+        where, params = _event_filter(fact, None, None, evolve(clock, valid_at=None))
+        where += " AND fact IS NOT NULL"
+        current_id, state = None, None
+        sql = f"SELECT {EVENT_COLUMNS}, fact FROM events WHERE {where} ORDER BY fact, seq"
+        for *row, fact_id in self.conn.execute(sql, params):
+            event = row_to_event(tuple(row))
+            if fact_id != current_id:
+                if state is not None:
+                    yield state
+                current_id, state = fact_id, None
+            if bl.in_valid_time(event, clock.valid_at):
+                state = bl.apply(state, event)
+        if state is not None:
+            yield state
+
+    def fact_events(self, fact: str, clock: Clock = NOW) -> list[ev.Event]:
+        where, params = _event_filter(fact, None, None, evolve(clock, valid_at=None))
+        return [e for e in self._events_where(where, params) if bl.in_valid_time(e, clock.valid_at)]
+
+    def has_fact(self, fact: str) -> bool:
+        return self._exists("facts", fact)
+
+    def belief_rows(self, fact: str | None = None) -> Iterator[dict]:
+        """The materialised beliefs (now), as ``status --json`` prints them."""
+        sql = "SELECT fact, statement, status, label, parties, sources, updated_seq FROM beliefs"
+        rows = self.conn.execute(sql + " WHERE fact = ?", (fact,)) if fact else self.conn.execute(sql + " ORDER BY fact")
+        for row in rows:
+            yield {
+                "fact": row[0], "statement": row[1], "status": row[2], "label": row[3],
+                "parties": json.loads(row[4]), "sources": json.loads(row[5]), "updated_seq": row[6],
+            }
+
+    def projection_rows(self) -> dict[str, list[tuple]]:
+        """Every projection row, for comparing the live tables with a rebuild."""
+        from .projection_schema import PROJECTION_TABLES
+
+        return {
+            table: sorted(self.conn.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
+            for table in PROJECTION_TABLES
+        }
+
+    def sources(self) -> Iterator[dict]:
+        rows = self.conn.execute("SELECT id, name, kind, party, reliability, url, seq FROM sources ORDER BY id")
+        for row in rows:
+            yield dict(zip(("id", "name", "kind", "party", "reliability", "url", "seq"), row))
+
+    def facts(self) -> Iterator[dict]:
+        rows = self.conn.execute(
+            "SELECT f.id, f.statement, f.parties, f.tags, f.occurred_at, f.opened_seq, b.status"
+            " FROM facts f LEFT JOIN beliefs b ON b.fact = f.id ORDER BY f.id"
+        )
+        for row in rows:
+            yield {
+                "id": row[0], "statement": row[1], "parties": json.loads(row[2]), "tags": json.loads(row[3]),
+                "occurred_at": row[4], "opened_seq": row[5], "status": row[6] or "open",
+            }
+
+    def ids(self, table: str) -> list[str]:
+        sql = {"sources": "SELECT id FROM sources ORDER BY id", "facts": "SELECT id FROM facts ORDER BY id"}[table]
+        return [row[0] for row in self.conn.execute(sql)]
+
+    # --- verifying ------------------------------------------------------------------------------------------
+
+    def verify(self, head: str | None = None) -> tuple[int, str]:
+        """Recompute the hash chain; raise IntegrityError naming the first bad ``seq``. Returns the head."""
+        expected_prev, expected_seq, anchored = GENESIS.encode(), 1, head is None
+        rows = self.conn.execute(
+            "SELECT seq, CAST(id AS BLOB), CAST(type AS BLOB), version, CAST(recorded_at AS BLOB),"
+            " CAST(observed_at AS BLOB), CAST(recorded_by AS BLOB), CAST(data AS BLOB),"
+            " CAST(prev_hash AS BLOB), CAST(hash AS BLOB), fact, source FROM events ORDER BY seq"
+        )
+        with self.snapshot():
+            for seq, *fields, prev_hash, stored_hash, fact, source in rows:
+                _check_link(seq, expected_seq, prev_hash, expected_prev)
+                if chain_hash(prev_hash, seq, *fields).encode() != stored_hash:
+                    raise IntegrityError(f"event at seq {seq} was altered: its hash does not match", seq)
+                _check_columns(seq, fields, fact, source)
+                anchored = anchored or stored_hash.decode() == head
+                expected_prev, expected_seq = stored_hash, seq + 1
+        if not anchored:
+            raise IntegrityError(
+                f"the anchored head {head} is not in this log: events were removed or the chain was rewritten"
+            )
+        self._check_triggers()
+        return expected_seq - 1, expected_prev.decode()
+
+    def _check_triggers(self) -> None:
+        names = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        missing = {"events_no_update", "events_no_delete"} - names
+        if missing:
+            raise IntegrityError(f"the log's immutability triggers were removed ({', '.join(sorted(missing))})")
+
+
+def _check_link(seq: int, expected_seq: int, prev_hash: bytes, expected_prev: bytes) -> None:
+    if seq != expected_seq:
+        raise IntegrityError(f"seq {expected_seq} is missing: the log has a gap before seq {seq}", expected_seq)
+    if prev_hash != expected_prev:
+        raise IntegrityError(f"event at seq {seq} does not follow the previous event's hash", seq)
+
+
+def _check_columns(seq: int, fields: list, fact: str | None, source: str | None) -> None:
+    """The lookup columns must agree with the hashed payload (retractions take theirs from the target)."""
+    if fields[1] == b"retract":
+        return
+    data = json.loads(fields[6])
+    if data.get("fact") != fact or data.get("source") != source:
+        raise IntegrityError(f"event at seq {seq} has lookup columns that disagree with its payload", seq)
+
+
+def _event_filter(fact: str | None, source: str | None, type: str | None, clock: Clock) -> tuple[str, list]:
+    clauses, params = ["1 = 1"], []
+    for column, value in (("fact", fact), ("source", source), ("type", type)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    if clock.at_seq is not None:
+        clauses.append("seq <= ?")
+        params.append(clock.at_seq)
+    if clock.as_of is not None:
+        clauses.append("recorded_at <= ?")
+        params.append(format_time(clock.as_of))
+    if clock.valid_at is not None:
+        # registrations always count in valid time; only what sources said is filtered
+        clauses.append("(type NOT IN ('claim','confirm','deny','decline','retract') OR observed_at <= ?)")
+        params.append(format_time(clock.valid_at))
+    return " AND ".join(clauses), params
+
+
+def row_to_wire(row: tuple) -> dict[str, Any]:
+    seq, event_id, kind, version, recorded_at, observed_at, recorded_by, data, prev_hash, digest = row
+    return {
+        "seq": seq, "id": event_id, "type": kind, "version": version, "recorded_at": recorded_at,
+        "observed_at": observed_at, "recorded_by": recorded_by, "data": json.loads(data),
+        "prev_hash": prev_hash, "hash": digest,
+    }
+
+
+def row_to_event(row: tuple) -> ev.Event:
+    return ev.from_wire(row_to_wire(row))
