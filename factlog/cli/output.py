@@ -21,14 +21,12 @@ STATUS_STYLES = {
 
 def echo_json(rows: Iterable[Any]) -> None:
     """A JSON array on stdout, written item by item so memory does not grow with the output."""
-    out = click.get_text_stream("stdout")
-    out.write("[")
+    click.echo("[", nl=False)
     first = True
     for row in rows:
-        out.write("\n  " if first else ",\n  ")
-        out.write(json.dumps(row, ensure_ascii=False, allow_nan=False))
+        click.echo(("\n  " if first else ",\n  ") + json.dumps(row, ensure_ascii=False, allow_nan=False), nl=False)
         first = False
-    out.write("\n]\n" if not first else "]\n")
+    click.echo("\n]" if not first else "]")
 
 
 def display_time(value: str | dt.datetime | None, utc: bool) -> str:
