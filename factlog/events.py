@@ -212,6 +212,8 @@ def data_fields(cls: type[Event]) -> tuple[str, ...]:
 
 def _fact_opened_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     data = dict(data)
+    if "parties" in data:  # not a v1 key: refuse it rather than overwrite (and so hide) it
+        raise InvalidInput("invalid fact-opened event: version 1 has no 'parties' (that is version 2)")
     party = data.pop("party", None)
     data["parties"] = [party] if party else []
     return data
