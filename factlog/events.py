@@ -65,6 +65,8 @@ def _text(limit: int, required: bool = False) -> Callable[[Any, attrs.Attribute,
 
 
 def _one_of(choices: tuple[str, ...] | str, what: str) -> Callable[[Any, attrs.Attribute, Any], None]:
+    choices = tuple(choices)  # a string of letters is a set of one-letter choices, not a substring test ("AB")
+
     def check(instance: Any, attribute: attrs.Attribute, value: str | None) -> None:
         if value is not None and value not in choices:
             raise ValueError(f"{what} {value!r} is not one of {', '.join(choices)}")
