@@ -353,9 +353,9 @@ class Store:
             for state in self.fact_states(NOW):
                 self._write_belief(bl.derive(state, sources))
                 count += 1
-            self.conn.execute(
-                "INSERT INTO projection_state (name, last_seq) VALUES ('beliefs', ?)", (self._last()[0],)
-            )
+            last_seq = self._last()[0]
+            if last_seq:  # as after the first migration, an empty log has applied nothing and has no row
+                self.conn.execute("INSERT INTO projection_state (name, last_seq) VALUES ('beliefs', ?)", (last_seq,))
         return count
 
     # --- reading ----------------------------------------------------------------------------------------------
@@ -489,7 +489,7 @@ class Store:
 
     def _check_triggers(self) -> None:
         names = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-        missing = {"events_no_update", "events_no_delete"} - names
+        missing = {"events_no_update", "events_no_delete", "events_no_overwrite"} - names
         if missing:
             raise IntegrityError(f"the log's immutability triggers were removed ({', '.join(sorted(missing))})")
 
