@@ -48,9 +48,25 @@ def m002_projections(db: sqlite_utils.Database) -> None:
     create_projection_tables(db)
 
 
+NO_OVERWRITE_SQL = """
+CREATE TRIGGER IF NOT EXISTS events_no_overwrite BEFORE INSERT ON events
+WHEN EXISTS (SELECT 1 FROM events WHERE seq = NEW.seq)
+  OR EXISTS (SELECT 1 FROM events WHERE id = NEW.id)
+  OR EXISTS (SELECT 1 FROM events WHERE prev_hash = NEW.prev_hash)
+BEGIN SELECT RAISE(ABORT, 'factlog events are immutable: INSERT over an existing seq, id or prev_hash refused'); END;
+"""
+
+
+def m003_events_no_overwrite(db: sqlite_utils.Database) -> None:
+    """INSERT OR REPLACE deletes the row it collides with without firing the DELETE trigger unless the connection
+    set ``recursive_triggers``; refusing the colliding insert itself closes that hole on any connection."""
+    db.executescript(NO_OVERWRITE_SQL)
+
+
 STEPS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("m001_events", m001_events),
     ("m002_projections", m002_projections),
+    ("m003_events_no_overwrite", m003_events_no_overwrite),
 )
 NAMES = tuple(name for name, _ in STEPS)
 
