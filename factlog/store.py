@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -470,14 +470,14 @@ class Store:
         rows = self.conn.execute(
             "SELECT seq, CAST(id AS BLOB), CAST(type AS BLOB), version, CAST(recorded_at AS BLOB),"
             " CAST(observed_at AS BLOB), CAST(recorded_by AS BLOB), CAST(data AS BLOB),"
-            " CAST(prev_hash AS BLOB), CAST(hash AS BLOB), fact, source FROM events ORDER BY seq"
+            " CAST(prev_hash AS BLOB), CAST(hash AS BLOB), fact, source, target FROM events ORDER BY seq"
         )
         with self.snapshot():
-            for seq, *fields, prev_hash, stored_hash, fact, source in rows:
+            for seq, *fields, prev_hash, stored_hash, fact, source, target in rows:
                 _check_link(seq, expected_seq, prev_hash, expected_prev)
                 if chain_hash(prev_hash, seq, *fields).encode() != stored_hash:
                     raise IntegrityError(f"event at seq {seq} was altered: its hash does not match", seq)
-                _check_columns(seq, fields, fact, source)
+                _check_columns(seq, fields, (fact, source, target), self._fact_and_source)
                 anchored = anchored or stored_hash.decode() == head
                 expected_prev, expected_seq = stored_hash, seq + 1
         if not anchored:
@@ -486,6 +486,9 @@ class Store:
             )
         self._check_triggers()
         return expected_seq - 1, expected_prev.decode()
+
+    def _fact_and_source(self, event_id: Any) -> tuple | None:
+        return self.conn.execute("SELECT fact, source FROM events WHERE id = ?", (event_id,)).fetchone()
 
     def _check_triggers(self) -> None:
         names = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
@@ -501,12 +504,20 @@ def _check_link(seq: int, expected_seq: int, prev_hash: bytes, expected_prev: by
         raise IntegrityError(f"event at seq {seq} does not follow the previous event's hash", seq)
 
 
-def _check_columns(seq: int, fields: list, fact: str | None, source: str | None) -> None:
-    """The lookup columns must agree with the hashed payload (retractions take theirs from the target)."""
+def _check_columns(seq: int, fields: list, columns: tuple, locate: Callable[[Any], tuple | None]) -> None:
+    """The lookup columns (fact, source, target) are not hashed, yet status and rebuild read them: they must agree
+    with the hashed payload. A retraction takes its fact and source from the statement it targets."""
+    try:
+        data = json.loads(fields[6])
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise IntegrityError(f"event at seq {seq} holds a payload that is not a JSON object", seq)
     if fields[1] == b"retract":
-        return
-    data = json.loads(fields[6])
-    if data.get("fact") != fact or data.get("source") != source:
+        expected = (*(locate(data.get("target")) or (None, None)), data.get("target"))
+    else:
+        expected = (data.get("fact"), data.get("source"), None)
+    if tuple(columns) != expected:
         raise IntegrityError(f"event at seq {seq} has lookup columns that disagree with its payload", seq)
 
 

@@ -210,6 +210,34 @@ def test_verify_catches_lookup_columns_that_disagree_with_the_payload(run, log_f
     assert code == 1 and "seq 5" in error and "lookup columns" in error
 
 
+@pytest.mark.parametrize("sql", [
+    "UPDATE events SET fact = 'other-fact' WHERE seq = 6",  # the retraction moved to another fact
+    "UPDATE events SET source = 'gladkov' WHERE seq = 6",
+    "UPDATE events SET target = NULL WHERE seq = 6",  # the claim would look unretracted
+    "UPDATE events SET target = (SELECT id FROM events WHERE seq = 4) WHERE seq = 5",
+])
+def test_verify_catches_tampered_retraction_columns(run, log_file, sql):
+    # retractions take their fact and source columns from the target, outside the hash: check them too
+    tamper(log_file, sql)
+    restore_triggers(log_file)
+    code, error = verify_cli(run, log_file)
+    assert code == 1 and "lookup columns" in error
+    assert f"seq {6 if 'seq = 6' in sql else 5}" in error
+
+
+def test_verify_reports_a_rehashed_non_json_payload_without_a_traceback(run, log_file):
+    conn = raw(log_file)
+    conn.execute("DROP TRIGGER events_no_update")
+    prev = conn.execute("SELECT prev_hash FROM events WHERE seq = 6").fetchone()[0]
+    (seq, *fields), = conn.execute(
+        "SELECT seq, id, type, version, recorded_at, observed_at, recorded_by, 'not json' FROM events WHERE seq = 6")
+    conn.execute("UPDATE events SET data = 'not json', hash = ? WHERE seq = 6", (chain_hash(prev, seq, *fields),))
+    conn.close()
+    restore_triggers(log_file)
+    code, error = verify_cli(run, log_file)
+    assert code == 1 and error == "Error: event at seq 6 holds a payload that is not a JSON object"
+
+
 def test_verify_catches_a_deleted_middle_event(run, log_file):
     tamper(log_file, "DELETE FROM events WHERE seq = 3", drop=("events_no_delete",))
     restore_triggers(log_file)
