@@ -6,6 +6,7 @@ import time
 from collections import Counter
 
 import factlog
+from factlog.migrations import NAMES
 from factlog.store import GENESIS
 
 WORKERS = 4
@@ -27,6 +28,18 @@ def append_claims(path: str, worker: int, barrier, results) -> None:
     results.put((worker, ids, error))
 
 
+def create_and_register(path: str, worker: int, barrier, results) -> None:
+    """A process that finds no log yet: it creates it (running the migrations) and registers a source."""
+    error = None
+    try:
+        barrier.wait(timeout=60)
+        with factlog.open_log(path, user=f"analyst-{worker}") as log:
+            log.add_source(f"source-{worker}", f"Source {worker}")
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    results.put((worker, [], error))
+
+
 def setup_log(path) -> int:
     with factlog.open_log(path, user="setup") as log:
         for worker in range(WORKERS):
@@ -36,10 +49,10 @@ def setup_log(path) -> int:
         return log.store.count()
 
 
-def run_workers(path):
+def run_workers(path, target=append_claims):
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(WORKERS), context.Queue()
-    processes = [context.Process(target=append_claims, args=(str(path), n, barrier, results))
+    processes = [context.Process(target=target, args=(str(path), n, barrier, results))
                  for n in range(WORKERS)]
     for process in processes:
         process.start()
@@ -91,3 +104,16 @@ def test_four_processes_append_250_claims_each(tmp_path):
         log.rebuild()
         assert log.store.projection_rows() == live  # concurrent projection updates equal a replay
     assert elapsed < 60, f"{WORKERS * CLAIMS_EACH} concurrent appends took {elapsed:.1f}s"
+
+
+def test_four_processes_create_one_new_log_at_once(tmp_path):
+    path = tmp_path / "new.db"
+    reports = run_workers(path, target=create_and_register)
+    assert [error for _, _, error in reports] == [None] * WORKERS
+    conn = sqlite3.connect(path)
+    names = [row[0] for row in conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'factlog' ORDER BY name")]
+    conn.close()
+    assert names == sorted(NAMES)  # each migration applied exactly once
+    with factlog.open_log(path, create=False) as log:
+        assert sorted(row["id"] for row in log.store.sources()) == [f"source-{n}" for n in range(WORKERS)]
+        assert log.verify()[0] == WORKERS
