@@ -329,6 +329,12 @@ def test_empty_quote(run, db_path, story, quote):
             words="quote must not be empty")
 
 
+def test_over_long_text_is_refused(run, db_path, story):
+    refused(run, db_path, "claim", "belgorod-explosion", "--source", "butusov", "--quote", "x" * 20_001,
+            words="the limit is 20,000")
+    refused(run, db_path, "source", "add", "tass", "--name", "x" * 501, words="the limit is 500")
+
+
 def test_empty_name_and_statement(run, db_path, story):
     refused(run, db_path, "source", "add", "tass", "--name", " ", words="name must not be empty")
     refused(run, db_path, "fact", "add", "f2", "", words="statement must not be empty")

@@ -111,7 +111,8 @@ def test_four_processes_create_one_new_log_at_once(tmp_path):
     reports = run_workers(path, target=create_and_register)
     assert [error for _, _, error in reports] == [None] * WORKERS
     conn = sqlite3.connect(path)
-    names = [row[0] for row in conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'factlog' ORDER BY name")]
+    sql = "SELECT name FROM _sqlite_migrations WHERE migration_set = 'factlog' ORDER BY name"
+    names = [row[0] for row in conn.execute(sql)]
     conn.close()
     assert names == sorted(NAMES)  # each migration applied exactly once
     with factlog.open_log(path, create=False) as log:
