@@ -21,6 +21,8 @@ STATUSES = ("open", "claimed", "confirmed", "denied", "disputed", "retracted")
 PARTY_STANCES = ("confirmed", "denied", "split", "declined", "unconfirmed")
 # The order in which a label reads out its groups, after the group that gives the status its name.
 _LABEL_ORDER = ("confirmed", "claimed", "denied", "split", "unconfirmed", "declined", "withdrawn")
+# The label group that names each status: it is read first, as "claimed: by ...", "retracted: by ...".
+_STATUS_GROUP = {"confirmed": "confirmed", "claimed": "claimed", "denied": "denied", "retracted": "withdrawn"}
 
 
 def party_name(party: str) -> str:
@@ -243,28 +245,49 @@ def party_stances(
 def label(
     status: str,
     standing: Iterable[StatementRecord],
-    withdrawn_sources: Iterable[str],
+    withdrawn: Iterable[StatementRecord],
     parties: Mapping[str, str],
     sources: Mapping[str, SourceInfo],
 ) -> str:
     """One line: ``claimed: by Yuriy Butusov, TASS; unconfirmed by Ukraine; declined by Russia``.
 
-    Sources that speak for a party appear as the party; every other source by its name.
+    Sources that speak for a party appear as the party; every other source by its name. ``withdrawn`` are the
+    withdrawn assertions and denials of sources that now have no standing statement.
     """
+    standing, withdrawn = list(standing), list(withdrawn)
     groups: dict[str, list[str]] = {}
     for record in standing:
         source = sources[record.source]
         if source.speaks_for is None:
             groups.setdefault(VERB_OF_TYPE[record.type], []).append(source.name)
     for party, stance in parties.items():
-        groups.setdefault(stance, []).append(party_name(party))
-    for source_id in withdrawn_sources:
+        verb = _party_verb(party, stance, standing, withdrawn, sources)
+        groups.setdefault(verb, []).append(party_name(party))
+    for source_id in dict.fromkeys(r.source for r in withdrawn if sources[r.source].speaks_for is None):
         groups.setdefault("withdrawn", []).append(sources[source_id].name)
-    order = sorted(groups, key=lambda verb: (verb != status, _LABEL_ORDER.index(verb)))
+    lead = _STATUS_GROUP.get(status)
+    order = sorted(groups, key=lambda verb: (verb != lead, _LABEL_ORDER.index(verb)))
     parts = [_label_group(verb, groups[verb]) for verb in order]
-    if parts and order[0] == status:
-        parts[0] = "by " + ", ".join(groups[status])
+    if parts and order[0] == lead:
+        parts[0] = "by " + ", ".join(groups[lead])
     return f"{status}: {'; '.join(parts)}" if parts else status
+
+
+def _party_verb(party: str, stance: str, standing: list[StatementRecord], withdrawn: list[StatementRecord],
+                sources: Mapping[str, SourceInfo]) -> str:
+    """How the label reads a party out: its stance, in the words its officials used.
+
+    A party whose officials only *claim* reads "claimed by", so that a ``claimed`` fact does not also say
+    "confirmed by"; a silent party that withdrew what it said reads "withdrawn by" rather than "unconfirmed by".
+    """
+    def own(records: list[StatementRecord]) -> set[str]:
+        return {r.type for r in records if sources[r.source].speaks_for == party}
+
+    if stance == "confirmed" and "confirm" not in own(standing):
+        return "claimed"
+    if stance == "unconfirmed" and own(withdrawn):
+        return "withdrawn"
+    return stance
 
 
 def _label_group(verb: str, names: list[str]) -> str:
@@ -276,18 +299,15 @@ def derive(state: FactState, sources: Mapping[str, SourceInfo]) -> Belief:
     standing = standing_statements(state)
     withdrawn = tuple(r for r in state.statements if r.retracted_by is not None)
     standing_sources = {r.source for r in standing}
-    withdrawn_any = any(r.type != "decline" for r in withdrawn)
-    status = fact_status(standing, withdrawn_any)
+    # A withdrawn decline took no stance, so withdrawing it neither retracts the fact nor reads "withdrawn".
+    unsaid = [r for r in withdrawn if r.type != "decline" and r.source not in standing_sources]
+    status = fact_status(standing, any(r.type != "decline" for r in withdrawn))
     parties = party_stances(state, standing, sources)
-    silent_withdrawers = [
-        s for s in dict.fromkeys(r.source for r in withdrawn) if s not in standing_sources
-        and sources[s].speaks_for is None
-    ]
     return Belief(
         fact=state.fact,
         statement=state.statement,
         status=status,
-        label=label(status, standing, silent_withdrawers, parties, sources),
+        label=label(status, standing, unsaid, parties, sources),
         parties=parties,
         sources={r.source: r.stance for r in standing},
         standing=tuple(standing),
@@ -365,6 +385,13 @@ class Change:
     before: Belief | None
     after: Belief
 
+    @property
+    def source(self) -> str | None:
+        """Who spoke: the statement's source, or for a retraction the source of the statement it withdrew."""
+        if isinstance(self.event, ev.Retract):
+            return next((r.source for r in self.after.withdrawn if r.retracted_by == self.event.id), None)
+        return getattr(self.event, "source", None)
+
 
 def changes(events: Iterable[ev.Event], valid_at: dt.datetime | None = None,
             sources: Mapping[str, SourceInfo] | None = None) -> Iterator[Change]:
@@ -429,15 +456,23 @@ def explain(belief: Belief, sources: Mapping[str, SourceInfo]) -> dict:
     def who(record: StatementRecord) -> str:
         return sources[record.source].name
 
+    def voices(party: str) -> list[str]:
+        said = [f"{who(r)} {r.stance}" for r in belief.standing if sources[r.source].speaks_for == party]
+        # a silent party that once spoke: say what it withdrew, which is what the label reads out
+        return said or [f"{who(r)} withdrew a {r.type}" for r in belief.withdrawn
+                        if sources[r.source].speaks_for == party]
+
     party_reasons = {}
     for party, stance in belief.parties.items():
-        officials = [f"{who(r)} {r.stance}" for r in belief.standing if sources[r.source].speaks_for == party]
+        officials = voices(party)
         reason = _PARTY_RULES[stance] + (f" ({', '.join(officials)})" if officials else "")
         party_reasons[party] = {"stance": stance, "rule": reason}
     by_stance: dict[str, list[str]] = {}
     for record in belief.standing:
-        by_stance.setdefault(record.type, []).append(who(record))
-    evidence = "; ".join(f"{VERB_OF_TYPE[kind]}: {', '.join(names)}" for kind, names in by_stance.items())
+        by_stance.setdefault(VERB_OF_TYPE[record.type], []).append(who(record))
+    for record in belief.withdrawn if belief.status in ("retracted", "open") else ():  # their rules count these
+        by_stance.setdefault(f"withdrawn {record.type}", []).append(who(record))
+    evidence = "; ".join(f"{kind}: {', '.join(names)}" for kind, names in by_stance.items())
     return {
         "fact": belief.fact,
         "statement": belief.statement,

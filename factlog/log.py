@@ -165,9 +165,12 @@ class Log:
                 yield bl.derive(state, sources)
 
     def belief(self, fact: str, clock: Clock = NOW) -> bl.Belief:
+        fact = slug(fact) or ""
+        if not self.store.has_fact(fact):
+            raise NotFound(f"no fact {fact!r} in the log")
         for belief in self.beliefs(clock, fact):
             return belief
-        raise NotFound(f"no fact {fact!r} in the log" + ("" if clock.is_now else " at that point"))
+        raise NotFound(f"fact {fact!r} was not yet in the log at that point")
 
     def history(self, fact: str, clock: Clock = NOW) -> list[bl.Change]:
         """Each change of the fact's status or label, with the event that caused it."""
@@ -175,6 +178,8 @@ class Log:
         if not self.store.has_fact(fact):
             raise NotFound(f"no fact {fact!r} in the log")
         events = self.store.fact_events(fact, clock)
+        if not events:
+            raise NotFound(f"fact {fact!r} was not yet in the log at that point")
         return list(bl.changes(events, clock.valid_at, self.store.source_map()))
 
     def replay(self, clock: Clock = NOW) -> Iterator[bl.Change]:

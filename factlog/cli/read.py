@@ -89,7 +89,7 @@ def status(log: Any, fact_id: str | None, as_of: str | None, at_seq: int | None,
 def change_rows(changes: Iterable[Any], sources: dict) -> Iterator[dict]:
     for change in changes:
         event = change.event
-        source_id = getattr(event, "source", None)
+        source_id = change.source
         yield {
             "seq": event.seq, "event_id": event.id, "type": event.TYPE, "fact": change.fact,
             "source": source_id, "source_name": sources[source_id].name if source_id in sources else None,
