@@ -8,9 +8,11 @@ The built-in plugins (factlog's own entry points) always load.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.metadata as metadata
 import os
+import re
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -18,7 +20,7 @@ from typing import Any
 import pluggy
 from attrs import define, field
 
-from . import hookspecs
+from . import __version__, hookspecs
 from .errors import FactlogError
 from .exporting import Exporter
 
@@ -76,13 +78,16 @@ class Plugins:
         except Exception as exc:  # pluggy.PluginValidationError and anything a plugin's import side does
             info.error = f"does not match factlog's hooks: {exc}"
             return
-        unknown = [impl for impl in _hook_names(plugin) if not hasattr(hookspecs, impl)]
+        callers = self.manager.get_hookcallers(plugin) or []
+        unknown = sorted(caller.name for caller in callers if not caller.has_spec())
         if unknown:
             self.manager.unregister(plugin)
             info.error = f"implements unknown hook(s): {', '.join(unknown)}"
             return
-        info.hooks = sorted(_hook_names(plugin))
+        info.hooks = sorted(caller.name for caller in callers)
         self._collect_exporters(name, plugin, info)
+        if info.error and not info.exporters:
+            self.manager.unregister(plugin)
 
     def _collect_exporters(self, name: str, plugin: Any, info: PluginInfo) -> None:
         caller = self.manager.hook.register_exporters
@@ -111,20 +116,26 @@ class Plugins:
         info.exporters.append(exporter.name)
 
 
-def _hook_names(plugin: Any) -> list[str]:
-    return [name for name in dir(plugin) if hasattr(getattr(plugin, name, None), "factlog_impl")]
+def canonical(name: str | None) -> str:
+    """A distribution name as pip compares them (PEP 503): ``Factlog_ClaimReview`` → ``factlog-claimreview``."""
+    return re.sub(r"[-_.]+", "-", name or "").lower()
 
 
 def _selected(environ: dict[str, str]) -> Callable[[str, str | None], bool]:
     wanted = environ.get("FACTLOG_LOAD_PLUGINS")
     if wanted is None:
         return lambda name, dist: True
-    names = {item.strip() for item in wanted.split(",") if item.strip()}
-    return lambda name, dist: name in names or (dist or "") in names
+    names = {canonical(item.strip()) for item in wanted.split(",") if item.strip()}
+    return lambda name, dist: canonical(name) in names or (dist is not None and canonical(dist) in names)
 
 
 def _entry_points() -> list[metadata.EntryPoint]:
-    return sorted(metadata.entry_points(group=GROUP), key=lambda ep: (ep.dist.name if ep.dist else "", ep.name))
+    return sorted(metadata.entry_points(group=GROUP), key=lambda ep: (_dist_name(ep) or "", ep.name))
+
+
+def _dist_name(ep: metadata.EntryPoint) -> str | None:
+    dist = getattr(ep, "dist", None)
+    return dist.name if dist is not None else None
 
 
 def load_plugins(environ: dict[str, str] | None = None, warn: Callable[[str], None] | None = None) -> Plugins:
@@ -135,31 +146,38 @@ def load_plugins(environ: dict[str, str] | None = None, warn: Callable[[str], No
     manager.add_hookspecs(hookspecs)
     plugins = Plugins(manager)
     selected = _selected(environ)
-    builtin_seen = set()
-    for ep in _entry_points():
-        dist = ep.dist.name if ep.dist else None
-        builtin = dist == "factlog"
-        if not builtin and not selected(ep.name, dist):
-            continue
-        info = PluginInfo(ep.name, dist, ep.dist.version if ep.dist else None, builtin)
-        name = ep.name if builtin else f"{dist}:{ep.name}"
-        info.name = name
-        if builtin:
-            builtin_seen.add(ep.name)
-        try:
-            module = ep.load()
-        except BaseException as exc:  # a plugin's import may raise anything, even SystemExit
-            info.error = f"failed to import: {type(exc).__name__}: {exc}"
-            plugins.infos[name] = info
-        else:
-            plugins.register_plugin(name, module, info)
-        if info.error:
-            warn(f"factlog: plugin {name} disabled: {info.error}")
+    entry_points = _entry_points()
+    builtins = [ep for ep in entry_points if canonical(_dist_name(ep)) == "factlog"]
+    # Built-ins load first, so that a third-party plugin cannot take over a built-in format's name.
+    for ep in builtins:
+        dist = ep.dist
+        _load(plugins, ep.name, ep.load, PluginInfo(ep.name, dist.name, dist.version, builtin=True), warn)
+    seen = {ep.name for ep in builtins}
     for name, module_name in BUILTIN_MODULES.items():
-        if name not in builtin_seen:
-            plugins.register_plugin(name, importlib.import_module(module_name),
-                                    PluginInfo(name, "factlog", None, builtin=True))
+        if name not in seen:
+            _load(plugins, name, functools.partial(importlib.import_module, module_name),
+                  PluginInfo(name, "factlog", __version__, builtin=True), warn)
+    for ep in entry_points:
+        dist = _dist_name(ep)
+        if ep in builtins or not selected(ep.name, dist):
+            continue
+        name = f"{dist}:{ep.name}" if dist else ep.name
+        _load(plugins, name, ep.load, PluginInfo(name, dist, ep.dist.version if dist else None), warn)
     return plugins
+
+
+def _load(plugins: Plugins, name: str, load: Callable[[], Any], info: PluginInfo,
+          warn: Callable[[str], None]) -> None:
+    try:
+        module = load()
+    except (Exception, SystemExit) as exc:  # a plugin's import may raise anything; Ctrl-C still stops factlog
+        info.error = f"failed to import: {type(exc).__name__}: {exc}"
+        plugins.infos[name] = info
+    else:
+        plugins.register_plugin(name, module, info)
+    if info.error:
+        info.error = " ".join(info.error.split())  # one line, whatever the exception said
+        warn(f"factlog: plugin {name}: {info.error}")
 
 
 _loaded: Plugins | None = None
