@@ -8,12 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from . import beliefs as bl
 from . import events as ev
-from .errors import InvalidInput, NotFound
+from .errors import FactlogError, InvalidInput, NotFound
 from .store import NOW, Clock, Pending, Store
 from .times import now, parse_time
 
@@ -110,6 +110,37 @@ class Log:
     def append_records(self, records: Iterable[dict]) -> list[tuple[ev.Event, bool]]:
         """Append wire records (e.g. another log's export) in one transaction; known ids are skipped."""
         return self.store.append_many(Pending.from_wire(record) for record in records)
+
+    def import_records(self, numbered: Iterable[tuple[int, dict]],
+                       each: Callable[[ev.Event, bool], None] | None = None) -> tuple[int, int]:
+        """Merge another log's wire records, numbered by line, all or nothing; returns (new, already known).
+
+        Events keep their content (id, type, version, times, recorder, data) and get this log's seq and hashes.
+        An error names the line and the event, and leaves the log as it was.
+        """
+        counts = [0, 0]
+        where = {"line": 0, "id": None}
+
+        def pendings() -> Iterator[Pending]:
+            for line, record in numbered:
+                where.update(line=line, id=record.get("id"))
+                try:
+                    yield Pending.from_wire(record)
+                except InvalidInput as exc:
+                    raise InvalidInput(f"line {line}: {exc}") from None
+
+        def placed(event: ev.Event, new: bool) -> None:
+            counts[0 if new else 1] += 1
+            if each is not None:
+                each(event, new)
+
+        try:
+            self.store.append_each(pendings(), placed)
+        except FactlogError as exc:
+            if str(exc).startswith("line "):
+                raise
+            raise type(exc)(f"line {where['line']}: event {where['id']}: {exc}") from None
+        return counts[0], counts[1]
 
     def _record(self, cls: type[ev.Event], at: TimeLike, **data: Any) -> ev.Event:
         recorded_at = now()

@@ -192,7 +192,13 @@ class Store:
 
     def append_many(self, pendings: Iterable[Pending]) -> list[tuple[ev.Event, bool]]:
         """Append events in one transaction. Returns each event (as stored) and whether it was new."""
-        results = []
+        results: list[tuple[ev.Event, bool]] = []
+        self.append_each(pendings, lambda event, new: results.append((event, new)))
+        return results
+
+    def append_each(self, pendings: Iterable[Pending], each: Callable[[ev.Event, bool], None]) -> None:
+        """Append events in one transaction (all or nothing), calling ``each(event, new)`` for every one placed:
+        memory stays flat however many there are (``import`` streams a whole file through here)."""
         with self.write():
             touched: set[str] = set()
             seq, last_hash = self._last()
@@ -200,9 +206,8 @@ class Store:
                 event, new = self._append_one(pending, seq, last_hash, touched)
                 if new:
                     seq, last_hash = event.seq or 0, event.hash
-                results.append((event, new))
+                each(event, new)
             self._refresh_beliefs(touched, seq)
-        return results
 
     def _last(self) -> tuple[int, str]:
         row = self.conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()

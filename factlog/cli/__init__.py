@@ -36,6 +36,8 @@ def cli(ctx: click.Context, db: str | None, tz: str | None, utc: bool) -> None:
 from . import read, record  # noqa: E402  (commands register themselves on ``cli``)
 
 record.register(cli)
+from . import transfer  # noqa: E402
+transfer.register(cli)
 from . import plugins_cmd  # noqa: E402
 plugins_cmd.register(cli)
 read.register(cli)

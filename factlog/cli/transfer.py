@@ -1,0 +1,242 @@
+"""The transfer commands: ``export`` (any registered format, to stdout or atomically to a file) and ``import``."""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from typing import IO, Any
+
+import click
+
+from ..errors import FactlogError, InvalidInput
+from .common import clock_options, open_for, with_log
+
+VIEW_NAMES = ("beliefs", "stances", "events")
+
+
+class Progress:
+    """A progress bar on stderr for work that takes more than a moment; nothing when stderr is not a terminal."""
+
+    DELAY = 0.5  # seconds before the bar appears, so quick commands print nothing
+    EVERY = 0.1  # seconds between redraws
+
+    def __init__(self, label: str, total: int | None = None, enabled: bool | None = None):
+        self.label, self.total = label, total
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.done = 0
+        self.started = self.drawn = time.monotonic()
+        self.bar: Any = None
+
+    def advance(self, amount: int) -> None:
+        self.done += amount
+        if not self.enabled:
+            return
+        moment = time.monotonic()
+        if moment - self.drawn < self.EVERY or moment - self.started < self.DELAY:
+            return
+        self.drawn = moment
+        if self.bar is None:
+            self.bar = self._start()
+        self.bar.update(self.task, completed=self.done)
+
+    def _start(self) -> Any:
+        from rich.console import Console
+        from rich.progress import BarColumn, DownloadColumn, Progress as Bar, TextColumn, TimeElapsedColumn
+
+        bar = Bar(TextColumn(self.label), BarColumn(), DownloadColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True)
+        self.task = bar.add_task(self.label, total=self.total)
+        bar.start()
+        return bar
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+class _Counted(io.RawIOBase):
+    """A binary sink that passes writes on to ``target`` and counts the bytes for the progress bar."""
+
+    def __init__(self, target: IO[bytes], advance: Callable[[int], None]):
+        self.target, self.advance = target, advance
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.target.write(bytes(data))
+        self.advance(len(data))
+        return len(data)
+
+
+class _CountedReader:
+    """Reads lines from ``source`` and counts the bytes for the progress bar."""
+
+    def __init__(self, source: IO[bytes], advance: Callable[[int], None]):
+        self.source, self.advance = source, advance
+
+    def readline(self, limit: int = -1) -> bytes:
+        line = self.source.readline(limit)
+        self.advance(len(line))
+        return line
+
+
+# --- export ------------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def atomic_file(path: str) -> Iterator[IO[bytes]]:
+    """A file that appears at ``path`` complete or not at all: a temp file beside it, renamed when done."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FactlogError(f"cannot write {path}: folder {folder} does not exist")
+    if os.path.isdir(path):
+        raise FactlogError(f"cannot write {path}: it is a folder")
+    temp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(4)}.tmp")
+    descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        if os.path.exists(path):
+            with suppress(OSError):
+                os.chmod(temp, os.stat(path).st_mode & 0o7777)  # replacing keeps the file's permissions
+        os.replace(temp, path)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+
+
+def run_exporter(exporter: Any, provider: str, request: Any, target: IO[bytes], progress: Progress) -> None:
+    """Let ``exporter`` write ``request`` to ``target``; any failure becomes one error naming format and plugin."""
+    stream: Any = io.BufferedWriter(_Counted(target, progress.advance))
+    if not exporter.binary:
+        stream = io.TextIOWrapper(stream, encoding="utf-8", errors="strict", newline="")
+    try:
+        exporter.write(request, stream)
+        if not stream.closed:
+            stream.flush()
+    except BrokenPipeError:
+        raise
+    except Exception as exc:
+        detail = str(exc) if isinstance(exc, FactlogError) else f"{type(exc).__name__}: {exc}"
+        raise FactlogError(f"export as {exporter.name} (from plugin {provider}) failed: {detail}") from None
+    finally:
+        with suppress(Exception):
+            stream.detach()
+        progress.close()
+
+
+def choose_view(exporter: Any, view: str | None) -> str:
+    if view is None:
+        return "beliefs" if "beliefs" in exporter.views else exporter.views[0]
+    if view not in exporter.views:
+        raise InvalidInput(f"the {exporter.name} format exports the {', '.join(exporter.views)} view(s), not {view}")
+    return view
+
+
+@click.command("export")
+@click.argument("format_name", metavar="FORMAT")
+@click.option("--view", type=click.Choice(VIEW_NAMES),
+              help="beliefs (one row per fact), stances (fact x source) or events (the log). Default: beliefs, "
+                   "or the format's only view.")
+@clock_options
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout.")
+@with_log(write=False)
+def export_command(log: Any, format_name: str, view: str | None, as_of: str | None, at_seq: int | None,
+                   valid_at: str | None, output: str | None) -> None:
+    """Export a view of the log as FORMAT: csv, json, markdown, jsonl, or any installed plugin's format.
+
+    \b
+    Examples:
+      factlog export markdown -o belgorod.md
+      factlog export csv --view stances --valid-at 2022-03-30T12:00:00+03:00 > stances.csv
+      factlog export jsonl -o belgorod.jsonl        (the whole log; 'factlog import' reads it)
+    """
+    from ..exporting import ExportRequest
+    from ..plugins import get_plugins
+
+    plugins = get_plugins()
+    exporter = plugins.exporter(format_name)
+    request = ExportRequest(log, choose_view(exporter, view), log.clock(as_of, at_seq, valid_at))
+    provider = plugins.plugin_of(exporter.name)
+    if output is None or output == "-":
+        sys.stdout.flush()
+        stdout = sys.stdout.buffer
+        try:
+            run_exporter(exporter, provider, request, stdout, Progress(f"exporting {exporter.name}"))
+            stdout.flush()
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+        return
+    with atomic_file(output) as out:
+        run_exporter(exporter, provider, request, out, Progress(f"exporting {exporter.name}"))
+
+
+def _quiet_broken_pipe() -> None:
+    """The reader went away (``factlog export csv | head``): stop quietly, as cat does."""
+    with suppress(Exception):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(1)
+
+
+# --- import ------------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def open_input(path: str) -> Iterator[tuple[IO[bytes], int | None]]:
+    """The file to import (``-``: stdin) and its size when known."""
+    if path == "-":
+        stream = sys.stdin.buffer
+        yield stream, None
+        return
+    if not os.path.exists(path):
+        raise FactlogError(f"no file {path} to import")
+    with open(path, "rb") as stream:
+        yield stream, os.fstat(stream.fileno()).st_size
+
+
+@click.command("import")
+@click.argument("file", metavar="FILE")
+@click.pass_context
+def import_command(ctx: click.Context, file: str) -> None:
+    """Merge a jsonl export (FILE, or - for stdin) into the log: events it lacks are appended.
+
+    Events the log already has are skipped, so importing twice changes nothing; an event id whose content
+    differs is refused. The whole file goes in one transaction: any bad line leaves the log as it was.
+
+    \b
+    Example:
+      factlog export jsonl -o mine.jsonl          (on one machine)
+      factlog --db theirs.db import mine.jsonl    (on another: the two logs merge)
+    """
+    from ..exporters.jsonl_exporter import read_records
+
+    with open_input(file) as (stream, size):
+        log = open_for(ctx, write=True)
+        progress = Progress("importing", size)
+        span: list[int] = []  # the seq of the first and the last new event
+
+        def placed(event: Any, new: bool) -> None:
+            if new:
+                span[:] = [span[0] if span else event.seq, event.seq]
+
+        try:
+            new, known = log.import_records(read_records(_CountedReader(stream, progress.advance)), placed)
+        finally:
+            progress.close()
+            log.close()
+    where = f" (seq {span[0]}-{span[1]})" if span else ""
+    click.echo(f"imported {new} new event{'s' if new != 1 else ''}{where}; {known} already in the log")
+
+
+def register(group: click.Group) -> None:
+    for command in (export_command, import_command):
+        group.add_command(command)

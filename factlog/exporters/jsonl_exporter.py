@@ -1,0 +1,122 @@
+"""The built-in ``jsonl`` exporter: the log itself, one wire record per line, lossless; and its reader.
+
+A line holds ``seq, id, type, version, recorded_at, observed_at, recorded_by, data, prev_hash, hash`` exactly
+as stored, so ``factlog import`` can merge it into another log and check each record's hash on the way.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import IO, Any
+
+from factlog.errors import InvalidInput
+from factlog.events import canonical_json
+from factlog.exporting import Exporter, ExportRequest
+from factlog.hookspecs import hookimpl
+
+from .text import has_surrogate
+
+MAX_LINE_BYTES = 4 * 1024 * 1024  # an event holds at most a few 20,000-character texts
+
+
+def dumps(record: Mapping[str, Any]) -> str:
+    line = json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    if has_surrogate(line):  # lossless or nothing: never replace a character of the log
+        raise InvalidInput(f"event {record.get('id')} holds a lone surrogate and cannot be written as UTF-8")
+    return line
+
+
+def write(request: ExportRequest, stream: IO[str]) -> None:
+    for record in request.rows():
+        stream.write(dumps(record) + "\n")
+
+
+# --- reading -----------------------------------------------------------------------------------------------
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if number in (float("inf"), float("-inf")):
+        raise ValueError(f"number {text} is out of range")
+    return number
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"key {key!r} appears twice")
+        result[key] = value
+    return result
+
+
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite, object_pairs_hook=_unique_keys)
+
+
+def parse_line(raw: bytes, number: int) -> dict[str, Any] | None:
+    """One line of a JSON Lines file as a JSON object (None for a blank line); errors name the line."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"line {number} is not valid UTF-8 (byte {raw[exc.start]:#04x} at column "
+                           f"{exc.start + 1})") from None
+    if number == 1:
+        text = text.removeprefix("\ufeff")
+    if not text.strip():
+        return None
+    try:
+        value = _DECODER.decode(text)
+    except (ValueError, RecursionError) as exc:
+        raise InvalidInput(f"line {number} is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise InvalidInput(f"line {number} is not a JSON object but {type(value).__name__}")
+    return value
+
+
+def read_records(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The records of a JSON Lines file with their line numbers, read line by line (memory: one line)."""
+    number = 0
+    while True:
+        raw = stream.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > MAX_LINE_BYTES:
+            raise InvalidInput(f"line {number} is longer than {MAX_LINE_BYTES // (1024 * 1024)} MiB")
+        record = parse_line(raw, number)
+        if record is not None:
+            check_hash(record, number)
+            yield number, record
+
+
+def check_hash(record: dict[str, Any], number: int) -> None:
+    """A record that carries its hash must match it: an export altered after it was written is refused.
+
+    Records without a hash (written by hand or by another tool) are taken as new content.
+    """
+    if record.get("hash") is None:
+        return
+    from factlog.store import chain_hash
+
+    fields = [record.get(name) for name in ("id", "type", "version", "recorded_at", "observed_at", "recorded_by")]
+    digest = chain_hash(record.get("prev_hash"), record.get("seq"), *fields, canonical_json(record.get("data", {})))
+    if digest != record["hash"]:
+        raise InvalidInput(f"line {number}: event {record.get('id')} does not match its hash: "
+                           "the file was altered after it was exported")
+
+
+@hookimpl
+def register_exporters(register: Any) -> None:
+    register(Exporter(
+        name="jsonl",
+        description="The log itself, one event per line (lossless; 'factlog import' reads it back).",
+        extension="jsonl",
+        media_type="application/jsonl",
+        write=write,
+        views=("events",),
+    ))

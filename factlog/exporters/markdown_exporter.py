@@ -1,0 +1,179 @@
+"""The built-in ``markdown`` exporter: the journalist's report, in CommonMark with GitHub tables.
+
+Per fact a section: statement, status, label, party stances, a table of the standing statements (source,
+stance, when, quote, link) and the history of its status. User text can hold anything, so every piece of it
+goes through ``inline``: line breaks become spaces and every character that Markdown or GitHub would read as
+syntax (emphasis, code, links, HTML, entities, table pipes, math, mentions) is backslash-escaped. Links are
+made only for http, https and mailto URLs; any other URL (``javascript:``, ``data:``...) shows as plain text.
+Times are in UTC, so the same log gives the same bytes wherever it is exported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import IO, Any
+from urllib.parse import quote, urlsplit
+
+from factlog.beliefs import VERB_OF_TYPE, Belief, Change, SourceInfo, StatementRecord, party_name
+from factlog.exporting import Exporter, ExportRequest
+from factlog.hookspecs import hookimpl
+from factlog.store import Clock
+
+from .text import REPLACEMENT, valid_text
+
+# ASCII characters that start Markdown or GitHub syntax mid-line. Any ASCII punctuation may be escaped in
+# CommonMark, so escaping more than needed is always safe.
+_SYNTAX = re.compile(r"([\\`*_~\[\]<>&|$#@])")
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+SAFE_SCHEMES = ("http", "https", "mailto")
+_URL_SAFE = "/:?#[]@!$*+,;=%~-._&"
+
+
+def plain(text: str | None) -> str:
+    """User text as the report shows it: valid UTF-8, one line, no control characters, spaces collapsed."""
+    if not text:
+        return ""
+    return " ".join(_CONTROL.sub(REPLACEMENT, valid_text(text)).split())
+
+
+def inline(text: str | None) -> str:
+    """User text made safe to place anywhere inline, including a table cell: it renders as itself."""
+    return _SYNTAX.sub(r"\\\1", plain(text))
+
+
+def safe_link(url: str | None) -> tuple[str, str] | None:
+    """``(link text, destination)`` for an http, https or mailto URL; None for anything else."""
+    cleaned = plain(url).strip()
+    if not cleaned or " " in cleaned:
+        return None
+    parts = urlsplit(cleaned)
+    scheme = parts.scheme.lower()
+    if scheme not in SAFE_SCHEMES or not cleaned[: len(scheme)].isascii():
+        return None
+    if scheme in ("http", "https") and not parts.hostname:
+        return None
+    if scheme == "mailto" and not parts.path:
+        return None
+    text = parts.hostname if scheme != "mailto" else parts.path
+    # Percent-encode what could end the destination or the table cell; '&' is escaped, not encoded, so
+    # that query strings keep their meaning while no entity can be decoded inside the destination.
+    destination = quote(cleaned, safe=_URL_SAFE).replace("&", "\\&")
+    return text or scheme, destination
+
+
+def link(url: str | None) -> str:
+    """A Markdown link for a safe URL, the URL as plain escaped text otherwise."""
+    made = safe_link(url)
+    if made is None:
+        return inline(url)
+    text, destination = made
+    return f"[{inline(text)}]({destination})"
+
+
+def when(moment: dt.datetime | str | None) -> str:
+    if moment is None:
+        return ""
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment)
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> Iterator[str]:
+    """A GitHub table, line by line; cells must already be escaped with ``inline`` (or made by ``link``)."""
+    names = list(header)
+    yield "| " + " | ".join(names) + " |"
+    yield "|" + " --- |" * len(names)
+    for cells in rows:
+        yield "| " + " | ".join(cells) + " |"
+
+
+# --- the report ------------------------------------------------------------------------------------------
+
+
+def view_line(request: ExportRequest) -> str:
+    """Which moment of the log the report describes, from the log itself (never the time of exporting)."""
+    last = next(iter(request.log.store.wire_records(clock=request.clock, newest_first=True, limit=1)), None)
+    if last is None:
+        return "The log holds no events in this view."
+    parts = [f"From the log up to seq {last['seq']}, last recorded {when(last['recorded_at'])}"]
+    clock: Clock = request.clock
+    if clock.at_seq is not None:
+        parts.append(f"at seq {clock.at_seq}")
+    if clock.as_of is not None:
+        parts.append(f"as of {when(clock.as_of)}")
+    if clock.valid_at is not None:
+        parts.append(f"counting what sources had said by {when(clock.valid_at)}")
+    return "; ".join(parts) + "."
+
+
+def overview(beliefs: Iterable[Belief]) -> Iterator[str]:
+    rows = ([f"[{b.fact}](#{b.fact})", b.status, inline(b.label)] for b in beliefs)
+    return table(["Fact", "Status", "Label"], rows)
+
+
+def parties_line(parties: Mapping[str, str]) -> str:
+    if not parties:
+        return "none tracked"
+    return "; ".join(f"{inline(party_name(party))}: {stance}" for party, stance in parties.items())
+
+
+def stance_cells(record: StatementRecord, sources: Mapping[str, SourceInfo]) -> list[str]:
+    return [inline(sources[record.source].name), f"{record.stance} ({record.type})", when(record.observed_at),
+            inline(record.quote), link(record.url)]
+
+
+def change_cells(change: Change, sources: Mapping[str, SourceInfo]) -> list[str]:
+    event = change.event
+    return [str(event.seq), when(event.observed_at), inline(describe(change, sources)), change.after.status,
+            inline(change.after.label)]
+
+
+def describe(change: Change, sources: Mapping[str, SourceInfo]) -> str:
+    """What the event that changed the status was, in words."""
+    event = change.event
+    if event.TYPE in VERB_OF_TYPE:
+        return f"{event.TYPE} by {sources[event.source].name}"  # type: ignore[attr-defined]
+    if event.TYPE == "retract":
+        withdrawn = [r for r in change.after.withdrawn if r.retracted_by == event.id]
+        whose = f" of {sources[withdrawn[0].source].name}'s {withdrawn[0].type}" if withdrawn else ""
+        return f"retraction{whose}"
+    return event.TYPE.replace("-", " ")
+
+
+def section(belief: Belief, history: list[Change], sources: Mapping[str, SourceInfo]) -> list[str]:
+    lines = [f"## {belief.fact}", "", f"**Statement:** {inline(belief.statement)}", "",
+             f"**Status:** {belief.status}", "", f"**Label:** {inline(belief.label)}", "",
+             f"**Parties:** {parties_line(belief.parties)}", "", "### Standing statements", ""]
+    if belief.standing:
+        lines += table(["Source", "Stance", "When", "Quote", "Link"],
+                       (stance_cells(r, sources) for r in belief.standing))
+    else:
+        lines.append("No standing statements.")
+    lines += ["", "### History", ""]
+    lines += table(["Seq", "When", "Event", "Status", "Label"], (change_cells(c, sources) for c in history))
+    return lines + [""]
+
+
+def write(request: ExportRequest, stream: IO[str]) -> None:
+    sources = request.sources()
+    stream.write("# Fact report\n\n" + view_line(request) + "\n\n")
+    for line in overview(request.beliefs()):  # line by line: the overview grows with the log
+        stream.write(line + "\n")
+    stream.write("\n")
+    for belief in request.beliefs():
+        stream.write("\n".join(section(belief, request.history(belief.fact), sources)) + "\n")
+
+
+@hookimpl
+def register_exporters(register: Any) -> None:
+    register(Exporter(
+        name="markdown",
+        description="The report: per fact its status, label, standing statements and history (CommonMark).",
+        extension="md",
+        media_type="text/markdown; charset=utf-8",
+        write=write,
+        views=("beliefs",),
+    ))
+

@@ -1,0 +1,108 @@
+"""The views an export can ask for, as streams of flat-ish dicts with a fixed set of keys in a fixed order.
+
+- ``beliefs``: one row per fact (what ``status --json`` says, plus counts and the time of the last change);
+- ``stances``: one row per fact and source, the source's standing statement;
+- ``events``: the log itself, one wire record per event, exactly as stored.
+
+Every view streams: the beliefs are folded fact by fact (``Log.beliefs``) and the events come from a cursor, so
+memory does not grow with the size of the log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from .errors import InvalidInput
+from .store import Clock
+from .times import format_time
+
+if TYPE_CHECKING:
+    from .beliefs import Belief, SourceInfo
+    from .log import Log
+
+VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
+    "beliefs": (
+        "fact", "statement", "status", "label", "parties", "sources", "statement_count", "standing_count",
+        "withdrawn_count", "updated_seq", "updated_at",
+    ),
+    "stances": (
+        "fact", "source", "source_name", "speaks_for", "stance", "type", "observed_at", "quote", "url",
+        "credibility", "note", "event_id", "seq",
+    ),
+    "events": (
+        "seq", "id", "type", "version", "recorded_at", "observed_at", "recorded_by", "data", "prev_hash", "hash",
+    ),
+}
+VIEWS = tuple(VIEW_COLUMNS)
+
+
+def columns(view: str) -> tuple[str, ...]:
+    """The keys of every row of ``view``, in order (a CSV header even when the view is empty)."""
+    if view not in VIEW_COLUMNS:
+        raise InvalidInput(f"unknown view {view!r}; use one of {', '.join(VIEWS)}")
+    return VIEW_COLUMNS[view]
+
+
+def view_rows(log: Log, view: str, clock: Clock) -> Iterator[dict[str, Any]]:
+    """The rows of ``view`` for the moment ``clock`` names, streamed."""
+    columns(view)
+    if view == "events":
+        return log.store.wire_records(clock=clock)
+    if view == "stances":
+        return _stance_rows(log, clock)
+    return _belief_rows(log, clock)
+
+
+def _belief_rows(log: Log, clock: Clock) -> Iterator[dict[str, Any]]:
+    for belief in log.beliefs(clock):
+        yield belief_row(belief, _recorded_at(log, belief.updated_seq))
+
+
+def belief_row(belief: Belief, updated_at: str | None) -> dict[str, Any]:
+    return {
+        "fact": belief.fact,
+        "statement": belief.statement,
+        "status": belief.status,
+        "label": belief.label,
+        "parties": dict(belief.parties),
+        "sources": dict(belief.sources),
+        "statement_count": belief.statement_count,
+        "standing_count": len(belief.standing),
+        "withdrawn_count": len(belief.withdrawn),
+        "updated_seq": belief.updated_seq,
+        "updated_at": updated_at,
+    }
+
+
+def _recorded_at(log: Log, seq: int) -> str | None:
+    """When the event at ``seq`` was recorded: the time of a fact's last change in the log."""
+    for record in log.store.wire_records(clock=Clock(at_seq=seq), newest_first=True, limit=1):
+        return record["recorded_at"]
+    return None
+
+
+def _stance_rows(log: Log, clock: Clock) -> Iterator[dict[str, Any]]:
+    sources = log.source_map()
+    for belief in log.beliefs(clock):
+        yield from stance_rows(belief, sources)
+
+
+def stance_rows(belief: Belief, sources: dict[str, SourceInfo]) -> Iterator[dict[str, Any]]:
+    for record in belief.standing:
+        source = sources[record.source]
+        yield {
+            "fact": belief.fact,
+            "source": record.source,
+            "source_name": source.name,
+            "speaks_for": source.speaks_for,
+            "stance": record.stance,
+            "type": record.type,
+            "observed_at": format_time(record.observed_at),
+            "quote": record.quote,
+            "url": record.url,
+            "credibility": record.credibility,
+            "note": record.note,
+            "event_id": record.event_id,
+            "seq": record.seq,
+        }
