@@ -1,0 +1,462 @@
+"""The factlog benchmark: every case against a baseline measured in the same run, each in a fresh process.
+
+    python tests/bench/run.py                      # 100,000 events, 3 repetitions
+    python tests/bench/run.py --large              # 1,000,000 events
+    python tests/bench/run.py --size 2000 --repeat 1 --only import,claim
+
+It generates a synthetic log (generate.py), then runs each case and its baselines (baselines.py, inprocess.py)
+``--repeat`` times, each time in a new process, and prints a table: the median with min-max, the baseline's
+median, the ratio, and whether the goal of issue 6 is met. Machines differ and this one is shared, so the
+goals are ratios against baselines of the same run wherever the issue allows. Work files go to ``--work``
+(default: a temporary folder, removed at the end).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import generate  # noqa: E402
+
+PYTHON = sys.executable
+SMALL = 1000
+APPENDS = 1000
+IMPORT_ONLY = "import attrs, cattrs, pluggy, sqlite_utils, click"
+LAUNCHER = """
+import json, os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+with open(sys.argv[1], "w") as out:
+    json.dump([wall, usage.ru_maxrss], out)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+@dataclass
+class Sample:
+    wall: float  # seconds, process start to exit
+    work: float | None  # seconds of the measured work, when the process reports it
+    events: int | None
+    peak_mib: float
+
+
+@dataclass
+class Measure:
+    samples: list[Sample]
+    use: str = "wall"  # which time the case is about: "wall" or "work"
+
+    def times(self) -> list[float]:
+        return [(s.work if self.use == "work" else s.wall) or 0.0 for s in self.samples]
+
+    def rates(self) -> list[float]:
+        return [(s.events or 0) / t for s, t in zip(self.samples, self.times()) if t]
+
+    def peak(self) -> float:
+        return max(s.peak_mib for s in self.samples)
+
+
+@dataclass
+class Row:
+    case: str
+    unit: str  # "events/s", "ms", "s", "MiB"
+    values: list[float]
+    baseline: str = ""
+    baseline_values: list[float] = field(default_factory=list)
+    higher_is_better: bool = True
+    goal: str = ""
+    met: bool | None = None
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values) if self.values else float("nan")
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.baseline_values or not self.values:
+            return None
+        return self.median / statistics.median(self.baseline_values)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"case": self.case, "unit": self.unit, "median": self.median, "min": min(self.values, default=None),
+                "max": max(self.values, default=None), "baseline": self.baseline,
+                "baseline_median": statistics.median(self.baseline_values) if self.baseline_values else None,
+                "ratio": self.ratio, "goal": self.goal, "met": self.met}
+
+
+class Bench:
+    def __init__(self, size: int, repeat: int, work: str, only: set[str] | None, verbose: bool):
+        self.size, self.repeat, self.work, self.only, self.verbose = size, repeat, work, only, verbose
+        self.rows: list[Row] = []
+        self.factlog = factlog_command()
+        self.has_import = self.cli_has("import")
+        self.has_export = self.cli_has("export")
+        self.has_es = subprocess.run([PYTHON, "-c", "import eventsourcing"], capture_output=True).returncode == 0
+
+    # --- running processes ----------------------------------------------------------------------------------
+
+    def cli_has(self, command: str) -> bool:
+        result = subprocess.run([*self.factlog, command, "--help"], capture_output=True)
+        return result.returncode == 0
+
+    def run_once(self, command: Sequence[str], setup: Callable[[], None] | None = None) -> Sample:
+        if setup is not None:
+            setup()
+        env = {**os.environ, "PYTHONPATH": HERE, "FACTLOG_USER": "bench"}
+        env.pop("FACTLOG_DB", None)
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+                tempfile.NamedTemporaryFile(suffix=".json") as usage_file:
+            # The launcher is a small process that forks and execs the command: a child's peak memory counts
+            # the process it was forked from, and this runner is much larger than the launcher.
+            launcher = [PYTHON, "-S", "-c", LAUNCHER, usage_file.name, *command]
+            status = subprocess.run(launcher, stdout=out, stderr=err, env=env, cwd=self.work).returncode
+            out.seek(0)
+            err.seek(0)
+            stdout, stderr = out.read().decode(), err.read().decode()
+            with open(usage_file.name, encoding="utf-8") as usage:
+                wall, peak_kib = json.load(usage)
+        if status != 0:
+            raise RuntimeError(f"{' '.join(command)} exited {status}:\n{stderr[-3000:]}")
+        work, events = None, None
+        last = stdout.strip().splitlines()[-1:] if stdout.strip() else []
+        if last and last[0].startswith("{"):
+            report = json.loads(last[0])
+            work, events = report.get("seconds"), report.get("events")
+        if self.verbose:
+            print(f"  {wall:8.3f}s {peak_kib / 1024:7.1f} MiB  {' '.join(command)[:150]}", file=sys.stderr)
+        return Sample(wall, work, events, peak_kib / 1024)
+
+    def measure(self, command: Sequence[str], setup: Callable[[], None] | None = None, use: str = "wall",
+                events: int | None = None, repeat: int | None = None) -> Measure:
+        samples = []
+        for _ in range(repeat or self.repeat):
+            sample = self.run_once(command, setup)
+            if events is not None:
+                sample.events = events
+            samples.append(sample)
+        return Measure(samples, use)
+
+    def path(self, name: str) -> str:
+        return os.path.join(self.work, name)
+
+    def fresh(self, *names: str) -> Callable[[], None]:
+        """A setup step that removes database files (and their WAL) so each repetition starts empty."""
+        def remove() -> None:
+            for name in names:
+                for suffix in ("", "-wal", "-shm", "-journal"):
+                    if os.path.exists(self.path(name) + suffix):
+                        os.remove(self.path(name) + suffix)
+        return remove
+
+    def copy(self, source: str, target: str) -> Callable[[], None]:
+        def copy_db() -> None:
+            self.fresh(target)()
+            shutil.copyfile(self.path(source), self.path(target))
+        return copy_db
+
+    def wants(self, case: str) -> bool:
+        return self.only is None or case in self.only
+
+    def add(self, row: Row) -> Row:
+        self.rows.append(row)
+        return row
+
+    # --- the logs -----------------------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        for size in sorted({self.size, SMALL, max(SMALL, self.size // 10)}):
+            target = self.path(f"log-{size}.jsonl")
+            if not os.path.exists(target):
+                with open(target, "w", encoding="utf-8") as out:
+                    generate.write(size, out)
+        # the small log, and the big one unless the import case builds it
+        self.load(SMALL, f"log-{SMALL}.db")
+
+    def load(self, size: int, db: str) -> Sample:
+        self.fresh(db)()
+        return self.run_once(self.import_command(size, db))
+
+    def import_command(self, size: int, db: str) -> list[str]:
+        if self.has_import:
+            return [*self.factlog, "--db", self.path(db), "import", self.path(f"log-{size}.jsonl")]
+        return [PYTHON, os.path.join(HERE, "inprocess.py"), "load", self.path(f"log-{size}.jsonl"), self.path(db)]
+
+    # --- the cases ------------------------------------------------------------------------------------------
+
+    def case_import(self) -> None:
+        n = self.size
+        label = "factlog import" if self.has_import else "Log.append_records (no import command yet)"
+        measure = self.measure(self.import_command(n, "import.db"), self.fresh("import.db"), events=n)
+        shutil.copyfile(self.path("import.db"), self.path(f"log-{n}.db"))
+        raw = self.measure([PYTHON, os.path.join(HERE, "baselines.py"), "raw", self.path(f"log-{n}.jsonl"),
+                            self.path("raw.db")], self.fresh("raw.db"), use="work")
+        rates = measure.rates()
+        self.add(Row(f"{label}, {n:,} events (whole process)", "events/s", rates,
+                     "raw sqlite3 executemany", raw.rates(), goal=">= 0.5x raw",
+                     met=statistics.median(rates) >= 0.5 * statistics.median(raw.rates())))
+        for args, name in ((["--atomic"], "sqlite-utils insert_all in db.atomic()"),
+                           ([], "sqlite-utils insert_all, defaults")):
+            base = self.measure([PYTHON, os.path.join(HERE, "baselines.py"), "sqlite-utils",
+                                 self.path(f"log-{n}.jsonl"), self.path("su.db"), *args], self.fresh("su.db"),
+                                use="work")
+            self.add(Row(f"  the same vs {name}", "events/s", rates, name, base.rates()))
+        if self.has_es:
+            es = self.measure([PYTHON, os.path.join(HERE, "baselines.py"), "es-bulk", self.path(f"log-{n}.jsonl"),
+                               self.path("es.db")], self.fresh("es.db"), use="work")
+            self.add(Row("  the same vs eventsourcing bulk save", "events/s", rates, "eventsourcing bulk",
+                         es.rates(), goal=">= 2x eventsourcing",
+                         met=statistics.median(rates) >= 2 * statistics.median(es.rates())))
+            self.add(Row("  peak memory (eventsourcing bulk as baseline)", "MiB",
+                         [s.peak_mib for s in measure.samples], "eventsourcing bulk",
+                         [s.peak_mib for s in es.samples], higher_is_better=False,
+                         goal="<= 300 MiB at 1M" if n >= 1_000_000 else "",
+                         met=measure.peak() <= 300 if n >= 1_000_000 else None))
+        else:
+            self.add(Row("  peak memory", "MiB", [s.peak_mib for s in measure.samples], higher_is_better=False))
+        if n >= 1_000_000:
+            self.add(Row("  import time at 1M", "s", measure.times(), higher_is_better=False, goal="<= 20 s",
+                         met=statistics.median(measure.times()) <= 20))
+
+    def case_claim(self) -> None:
+        self.copy(f"log-{SMALL}.db", "claim.db")()
+        fact, _ = self.probe_fact(f"log-{SMALL}.db")
+        source = sqlite3.connect(self.path("claim.db")).execute("SELECT id FROM sources LIMIT 1").fetchone()[0]
+        claim = self.measure([*self.factlog, "--db", self.path("claim.db"), "claim", fact, "--source", source,
+                              "--quote", "Two missiles hit the depot", "--at", "2022-03-30T00:30:00+03:00",
+                              "--quiet"])
+        imports = self.measure([PYTHON, "-c", IMPORT_ONLY])
+        bare = self.measure([PYTHON, "-c", "pass"])
+        ms = [t * 1000 for t in claim.times()]
+        self.add(Row("factlog claim, one process start to exit", "ms", ms, f"python -c \"{IMPORT_ONLY}\"",
+                     [t * 1000 for t in imports.times()], higher_is_better=False, goal="<= 1x the imports",
+                     met=statistics.median(ms) <= statistics.median(imports.times()) * 1000))
+        self.add(Row("  the same vs a bare interpreter", "ms", ms, "python -c pass",
+                     [t * 1000 for t in bare.times()], higher_is_better=False))
+
+    def case_append(self) -> None:
+        inprocess = [PYTHON, os.path.join(HERE, "inprocess.py"), "append"]
+        full = self.measure([*inprocess, self.path("append.db"), str(APPENDS), "--synchronous", "FULL"],
+                            self.copy(f"log-{SMALL}.db", "append.db"), use="work")
+        raw_full = self.measure([PYTHON, os.path.join(HERE, "baselines.py"), "commit-each", self.path("commit.db"),
+                                 str(APPENDS), "--synchronous", "FULL"], self.fresh("commit.db"), use="work")
+        if self.has_es:
+            es = self.measure([PYTHON, os.path.join(HERE, "baselines.py"), "es-each", self.path(f"log-{SMALL}.jsonl"),
+                               self.path("es-each.db"), str(APPENDS)], self.fresh("es-each.db"), use="work")
+            self.add(Row(f"Python API appends, one transaction each, synchronous=FULL ({APPENDS:,})", "events/s",
+                         full.rates(), "eventsourcing, one save per event", es.rates(),
+                         goal=">= 1x eventsourcing",
+                         met=statistics.median(full.rates()) >= statistics.median(es.rates())))
+        self.add(Row("  the same vs raw sqlite3, one INSERT+COMMIT each, FULL", "events/s", full.rates(),
+                     "raw commit each, FULL", raw_full.rates()))
+        normal = self.measure([*inprocess, self.path("append.db"), str(APPENDS), "--synchronous", "NORMAL"],
+                              self.copy(f"log-{SMALL}.db", "append.db"), use="work")
+        raw_normal = self.measure([PYTHON, os.path.join(HERE, "baselines.py"), "commit-each", self.path("commit.db"),
+                                   str(APPENDS), "--synchronous", "NORMAL"], self.fresh("commit.db"), use="work")
+        self.add(Row("  factlog's default, synchronous=NORMAL, vs raw", "events/s", normal.rates(),
+                     "raw commit each, NORMAL", raw_normal.rates()))
+
+    def case_growth(self) -> None:
+        inprocess = [PYTHON, os.path.join(HERE, "inprocess.py"), "append"]
+        big = self.measure([*inprocess, self.path("grow.db"), str(APPENDS), "--synchronous", "NORMAL"],
+                           self.copy(f"log-{self.size}.db", "grow.db"), use="work")
+        small = self.measure([*inprocess, self.path("grow.db"), str(APPENDS), "--synchronous", "NORMAL"],
+                             self.copy(f"log-{SMALL}.db", "grow.db"), use="work")
+        self.fresh("grow.db")()
+        ms, base = [t * 1000 for t in big.times()], [t * 1000 for t in small.times()]
+        self.add(Row(f"{APPENDS:,} appends into a {self.size:,}-event log", "ms", ms,
+                     f"the same into a {SMALL:,}-event log", base, higher_is_better=False, goal="<= 1.2x",
+                     met=statistics.median(ms) <= 1.2 * statistics.median(base)))
+
+    def case_rebuild(self) -> None:
+        n = self.size
+        measure = self.measure([*self.factlog, "--db", self.path("rebuild.db"), "rebuild"],
+                               self.copy(f"log-{n}.db", "rebuild.db"), events=n)
+        self.fresh("rebuild.db")()
+        rates = measure.rates()
+        if self.has_es and not os.path.exists(self.path("es.db")):
+            self.run_once([PYTHON, os.path.join(HERE, "baselines.py"), "es-bulk", self.path(f"log-{n}.jsonl"),
+                           self.path("es.db")])
+        if self.has_es:
+            es = self.measure([PYTHON, os.path.join(HERE, "baselines.py"), "es-fold", self.path("es.db")], use="work")
+            self.add(Row(f"factlog rebuild, {n:,} events (whole process)", "events/s", rates,
+                         "eventsourcing read and fold", es.rates(), goal=">= 1.5x eventsourcing",
+                         met=statistics.median(rates) >= 1.5 * statistics.median(es.rates())))
+        else:
+            self.add(Row(f"factlog rebuild, {n:,} events (whole process)", "events/s", rates))
+        if n >= 1_000_000:
+            self.add(Row("  rebuild time at 1M", "s", measure.times(), higher_is_better=False, goal="<= 10 s",
+                         met=statistics.median(measure.times()) <= 10))
+
+    def probe_fact(self, db: str) -> tuple[str, int]:
+        """A fact with the median number of events, late in the log; and the seq of its last event."""
+        conn = sqlite3.connect(self.path(db))
+        counts = conn.execute("SELECT fact, count(*), max(seq) FROM events WHERE fact IS NOT NULL GROUP BY fact"
+                              " ORDER BY max(seq)").fetchall()
+        median = statistics.median_low([count for _, count, _ in counts])
+        fact, _, last = [row for row in counts if row[1] == median][-1]
+        conn.close()
+        return fact, last
+
+    def case_status(self) -> None:
+        inprocess = [PYTHON, os.path.join(HERE, "inprocess.py"), "status"]
+        for at_seq in (False, True):
+            results = []
+            for db in (f"log-{self.size}.db", f"log-{SMALL}.db"):
+                fact, last = self.probe_fact(db)
+                extra = ["--at-seq", str(last)] if at_seq else []
+                results.append(self.measure([*inprocess, self.path(db), fact, *extra], use="work"))
+            name = "status FACT --at-seq K (in-process, per call)" if at_seq else "status FACT (in-process, per call)"
+            big, small = ([t * 1000 for t in m.times()] for m in results)
+            self.add(Row(f"{name}, {self.size:,}-event log", "ms", big, f"the same on a {SMALL:,}-event log", small,
+                         higher_is_better=False, goal="<= 1.2x", met=statistics.median(big) <= 1.2 * statistics.median(small)))
+        big_cli = self.measure([*self.factlog, "--db", self.path(f"log-{self.size}.db"), "status",
+                                self.probe_fact(f"log-{self.size}.db")[0], "--json"])
+        small_cli = self.measure([*self.factlog, "--db", self.path(f"log-{SMALL}.db"), "status",
+                                  self.probe_fact(f"log-{SMALL}.db")[0], "--json"])
+        self.add(Row(f"  factlog status FACT --json, process, {self.size:,}-event log", "ms",
+                     [t * 1000 for t in big_cli.times()], f"on a {SMALL:,}-event log",
+                     [t * 1000 for t in small_cli.times()], higher_is_better=False))
+
+    def case_export(self) -> None:
+        if not self.has_export:
+            self.add(Row("export (no export command yet)", "events/s", []))
+            return
+        tenth = max(SMALL, self.size // 10)
+        if not os.path.exists(self.path(f"log-{tenth}.db")):
+            self.load(tenth, f"log-{tenth}.db")
+        for name in ("jsonl", "csv"):
+            view = ["--view", "events"] if name == "csv" else []
+            big = self.measure([*self.factlog, "--db", self.path(f"log-{self.size}.db"), "export", name, *view,
+                                "-o", self.path(f"out.{name}")], events=self.size)
+            small = self.measure([*self.factlog, "--db", self.path(f"log-{tenth}.db"), "export", name, *view,
+                                  "-o", self.path(f"out.{name}")], events=tenth)
+            rates = big.rates()
+            self.add(Row(f"factlog export {name}{' --view events' if view else ''}, {self.size:,} events (process)",
+                         "events/s", rates, goal=">= 150k/s", met=statistics.median(rates) >= 150_000))
+            self.add(Row(f"  peak memory, {self.size:,} events", "MiB", [s.peak_mib for s in big.samples],
+                         f"{tenth:,} events", [s.peak_mib for s in small.samples], higher_is_better=False,
+                         goal="<= 1.2x", met=big.peak() <= 1.2 * small.peak()))
+
+    CASES = ("import", "claim", "append", "growth", "rebuild", "status", "export")
+
+    def run(self) -> None:
+        started = time.perf_counter()
+        self.prepare()
+        if not os.path.exists(self.path(f"log-{self.size}.db")) and not self.wants("import"):
+            self.load(self.size, f"log-{self.size}.db")
+        for case in self.CASES:
+            if self.wants(case):
+                print(f"case {case} ...", file=sys.stderr)
+                getattr(self, f"case_{case}")()
+        self.elapsed = time.perf_counter() - started
+
+
+def factlog_command() -> list[str]:
+    """The installed ``factlog`` script beside this interpreter, as users run it; else ``python -m factlog``."""
+    script = os.path.join(os.path.dirname(PYTHON), "factlog")
+    return [script] if os.path.exists(script) else [PYTHON, "-m", "factlog"]
+
+
+def machine() -> dict[str, str]:
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    versions = {"cpu": f"{cpu}, {os.cpu_count()} cores", "python": platform.python_version(),
+                "sqlite": sqlite3.sqlite_version}
+    try:
+        from importlib.metadata import version
+
+        versions["eventsourcing"] = version("eventsourcing")
+    except Exception:
+        versions["eventsourcing"] = "not installed"
+    return versions
+
+
+def number(value: float, unit: str) -> str:
+    if value != value:  # NaN: no measurement
+        return "-"
+    if unit == "events/s":
+        return f"{value / 1000:,.1f}k"
+    if unit in ("ms", "MiB"):
+        return f"{value:,.0f}" if value >= 100 else f"{value:,.2f}" if value < 10 else f"{value:,.1f}"
+    return f"{value:,.2f}"
+
+
+def table(rows: list[Row]) -> str:
+    lines = ["| case | median (min–max) | baseline: median | ratio | goal | met |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for row in rows:
+        spread = (f"{number(row.median, row.unit)} {row.unit} ({number(min(row.values), row.unit)}–"
+                  f"{number(max(row.values), row.unit)})") if row.values else "-"
+        base = (f"{row.baseline}: {number(statistics.median(row.baseline_values), row.unit)}"
+                if row.baseline_values else row.baseline)
+        ratio = f"{row.ratio:.2f}x" if row.ratio is not None else ""
+        met = "" if row.met is None else ("yes" if row.met else "**no**")
+        lines.append(f"| {row.case} | {spread} | {base} | {ratio} | {row.goal} | {met} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", type=int, default=100_000, help="events in the big log (default 100,000)")
+    parser.add_argument("--large", action="store_true", help="1,000,000 events")
+    parser.add_argument("--repeat", type=int, default=3, help="fresh processes per measurement (default 3)")
+    parser.add_argument("--only", help=f"comma-separated cases: {', '.join(Bench.CASES)}")
+    parser.add_argument("--work", help="folder for the logs (kept); default: a temporary folder")
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print every process run")
+    args = parser.parse_args(argv)
+    size = 1_000_000 if args.large else args.size
+    only = set(args.only.split(",")) if args.only else None
+    if only and only - set(Bench.CASES):
+        parser.error(f"unknown case(s): {', '.join(sorted(only - set(Bench.CASES)))}")
+    work = args.work or tempfile.mkdtemp(prefix="factlog-bench-")
+    os.makedirs(work, exist_ok=True)
+    try:
+        bench = Bench(size, args.repeat, work, only, args.verbose)
+        bench.run()
+    finally:
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+    about = machine()
+    print(f"factlog benchmark: {size:,} events, {args.repeat} run(s) each, {bench.elapsed:.0f} s in all")
+    print(f"machine: {about['cpu']}; Python {about['python']}; SQLite {about['sqlite']}; "
+          f"eventsourcing {about['eventsourcing']}")
+    print()
+    print(table(bench.rows))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as out:
+            json.dump({"size": size, "repeat": args.repeat, "machine": about,
+                       "rows": [row.as_dict() for row in bench.rows]}, out, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
