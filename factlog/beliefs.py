@@ -87,7 +87,11 @@ class StatementRecord:
 
 @frozen
 class FactState:
-    """Everything the log says about one fact, folded: the fact itself and its statements in log order."""
+    """Everything the log says about one fact, folded: the fact itself and its statements in log order.
+
+    ``speakers``, ``standing`` and ``withdrawn`` are kept up to date by each event, so that deriving a belief
+    costs the number of sources rather than of statements: replay and history derive one after every event.
+    """
 
     fact: str
     statement: str
@@ -97,6 +101,9 @@ class FactState:
     opened_seq: int = 0
     updated_seq: int = 0
     statements: tuple[StatementRecord, ...] = ()
+    speakers: tuple[str, ...] = ()  # the sources that spoke about the fact, in the order they first did
+    standing: tuple[StatementRecord, ...] = ()  # each source's standing statement, in ``speakers`` order
+    withdrawn: tuple[StatementRecord, ...] = ()  # the retracted statements, in log order
 
 
 @frozen
@@ -149,21 +156,48 @@ def _(event: ev.Statement, state: FactState | None) -> FactState | None:
     if state is None:
         return None
     record = StatementRecord.from_event(event)
-    return evolve(state, statements=state.statements + (record,), updated_seq=event.seq or 0)
+    speakers = state.speakers if record.source in state.speakers else state.speakers + (record.source,)
+    held = next((r for r in state.standing if r.source == record.source), None)
+    # a statement said before the source's standing one (recorded late) does not replace it
+    standing = state.standing if held and record.order <= held.order else _stand(state.standing, record, speakers)
+    return evolve(state, statements=state.statements + (record,), speakers=speakers, standing=standing,
+                  updated_seq=event.seq or 0)
 
 
 @_apply.register
 def _(event: ev.Retract, state: FactState | None) -> FactState | None:
     if state is None:
         return None
-    records = tuple(
-        evolve(r, retracted_by=event.id, retract_reason=event.reason)
-        if r.event_id == event.target and r.retracted_by is None else r
-        for r in state.statements
-    )
-    if records == state.statements:  # the target is not in view (e.g. observed after --valid-at)
+    target = next((r for r in state.statements if r.event_id == event.target and r.retracted_by is None), None)
+    if target is None:  # the target is not in view (e.g. observed after --valid-at)
         return state
-    return evolve(state, statements=records, updated_seq=event.seq or 0)
+    marked = evolve(target, retracted_by=event.id, retract_reason=event.reason)
+    records = tuple(marked if r is target else r for r in state.statements)
+    standing = state.standing
+    if any(r.event_id == target.event_id for r in standing):
+        # the source falls back to its latest statement that still stands, if any
+        standing = tuple(r for r in standing if r.event_id != target.event_id)
+        fallback = _latest_standing(records, target.source)
+        standing = _stand(standing, fallback, state.speakers) if fallback else standing
+    withdrawn = tuple(r for r in records if r.retracted_by is not None)
+    return evolve(state, statements=records, standing=standing, withdrawn=withdrawn, updated_seq=event.seq or 0)
+
+
+def _stand(standing: tuple[StatementRecord, ...], record: StatementRecord,
+           speakers: tuple[str, ...]) -> tuple[StatementRecord, ...]:
+    """``standing`` with ``record`` as its source's standing statement, kept in the order sources first spoke."""
+    rank = {source: index for index, source in enumerate(speakers)}
+    rest = [r for r in standing if r.source != record.source]
+    return tuple(sorted([*rest, record], key=lambda r: rank[r.source]))
+
+
+def _latest_standing(records: Iterable[StatementRecord], source: str) -> StatementRecord | None:
+    """The source's latest statement by the time it was said (log order breaks ties) that is not retracted."""
+    latest = None
+    for record in records:
+        if record.source == source and record.retracted_by is None and (latest is None or record.order > latest.order):
+            latest = record
+    return latest
 
 
 def fold_fact(events: Iterable[ev.Event], state: FactState | None = None) -> FactState | None:
@@ -177,22 +211,7 @@ def fold_fact(events: Iterable[ev.Event], state: FactState | None = None) -> Fac
 
 def standing_statements(state: FactState) -> list[StatementRecord]:
     """Each source's latest statement that has not been retracted, in the order sources first spoke."""
-    latest: dict[str, StatementRecord] = {}
-    for record in state.statements:
-        if record.retracted_by is not None:
-            continue
-        held = latest.get(record.source)
-        if held is None or record.order > held.order:
-            latest[record.source] = record
-    first_spoke = _first_spoke(state)
-    return sorted(latest.values(), key=lambda r: first_spoke[r.source])
-
-
-def _first_spoke(state: FactState) -> dict[str, int]:
-    order: dict[str, int] = {}
-    for index, record in enumerate(state.statements):
-        order.setdefault(record.source, index)
-    return order
+    return list(state.standing)
 
 
 def fact_status(standing: Iterable[StatementRecord], withdrawn_any: bool) -> str:
@@ -230,8 +249,8 @@ def party_stances(
 ) -> dict[str, str]:
     """The fact's parties, then every other party whose official source spoke about it, with their stances."""
     parties = list(state.parties)
-    for record in state.statements:
-        party = sources[record.source].speaks_for
+    for speaker in state.speakers:
+        party = sources[speaker].speaks_for
         if party and party not in parties:
             parties.append(party)
     spoken: dict[str, list[str]] = {party: [] for party in parties}
@@ -297,7 +316,7 @@ def _label_group(verb: str, names: list[str]) -> str:
 def derive(state: FactState, sources: Mapping[str, SourceInfo]) -> Belief:
     """The belief about a fact, from its folded state and the sources that spoke about it."""
     standing = standing_statements(state)
-    withdrawn = tuple(r for r in state.statements if r.retracted_by is not None)
+    withdrawn = state.withdrawn
     standing_sources = {r.source for r in standing}
     # A withdrawn decline took no stance, so withdrawing it neither retracts the fact nor reads "withdrawn".
     unsaid = [r for r in withdrawn if r.type != "decline" and r.source not in standing_sources]
