@@ -1,13 +1,21 @@
-"""Printing: JSON arrays streamed row by row, and readable tables (rich, imported only when a table prints)."""
+"""Printing: JSON arrays streamed row by row, and readable tables (rich, imported only when a table prints).
+
+A table always fits the width it is given: the terminal's, else ``$COLUMNS``, else 100 when stdout is not a
+terminal. When it does not fit, factlog gives way in this order: long texts (statements, labels, quotes) wrap
+at 60, event ids are shortened in the middle, texts wrap at 30, optional columns are left out, ids and names
+are cut with ``…``, and finally texts wrap tighter (``STAGES``). ``--json`` never depends on any of this.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
+import re
+import shutil
 import sys
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NamedTuple
 
 import click
 
@@ -17,6 +25,34 @@ STATUS_STYLES = {
     "asserts": "green", "denies": "red", "declines": "cyan", "unconfirmed": "dim", "declined": "cyan",
     "split": "magenta",
 }
+DEFAULT_WIDTH = 100  # when stdout is not a terminal and $COLUMNS is not set
+GAP = 2  # blank columns between two table columns
+ID_SHORT = 17  # an event id shortened to its first and last 8 characters
+TEXT_WIDE = 60  # long texts wrap to this width before an id is shortened
+TEXT_COMFORT = 30  # texts wrap down to this width before anything else is cut
+KEY_MIN = 12  # ids and names are cut down to no less than this
+TEXT_MIN = 10
+
+
+class Column(NamedTuple):
+    """A table column. ``kind``: ``text`` wraps; ``key`` (ids, names) is cut with … only when it must be;
+    ``id`` (an event id) is shortened in the middle; ``time``, ``num`` and ``status`` are never cut."""
+
+    name: str
+    kind: str = "text"
+    optional: int = 0  # 0: always shown; else left out when the table is too wide, 1 first, then 2 ...
+
+
+# The kinds of the column names the commands use; a plain string column is looked up here.
+COLUMN_KINDS = {
+    "id": "key", "fact": "key", "source": "key", "type": "key", "event": "key", "kind": "key", "party": "key",
+    "reliability": "key", "seq": "num", "updated": "num", "status": "status", "said at": "time",
+    "recorded at": "time", "event id": "id",
+}
+
+
+def as_column(column: Column | str) -> Column:
+    return column if isinstance(column, Column) else Column(column, COLUMN_KINDS.get(column, "text"))
 
 
 def echo_json(rows: Iterable[Any]) -> None:
@@ -30,50 +66,150 @@ def echo_json(rows: Iterable[Any]) -> None:
 
 
 def display_time(value: str | dt.datetime | None, utc: bool) -> str:
-    """A stored time for people: in the local zone (or UTC with --utc), to the minute."""
+    """A stored time for people, to the minute: in the local zone with its offset, or in UTC with --utc."""
     if value is None:
         return ""
     moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-    moment = moment.astimezone(dt.timezone.utc) if utc else moment.astimezone()
-    return moment.strftime("%Y-%m-%d %H:%M %z").replace("+0000", "UTC") if utc else moment.strftime("%Y-%m-%d %H:%M %z")
+    if utc:
+        return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    local = moment.astimezone()
+    return local.strftime("%Y-%m-%d %H:%M ") + short_offset(local.utcoffset() or dt.timedelta(0))
+
+
+def short_offset(offset: dt.timedelta) -> str:
+    """``+03`` or ``-05:30``: the ISO 8601 offset, without minutes when there are none."""
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"{sign}{hours:02d}" + (f":{rest:02d}" if rest else "")
+
+
+def output_width() -> int:
+    """The terminal's width; when stdout is not a terminal, ``$COLUMNS`` if set, else 100."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+    return DEFAULT_WIDTH
 
 
 def console() -> Any:
     from rich.console import Console
 
-    # rich honours NO_COLOR and drops colour when stdout is not a terminal
-    return Console(highlight=False, soft_wrap=False)
+    # rich drops colour when stdout is not a terminal and honours NO_COLOR (and FORCE_COLOR, for pagers)
+    return Console(width=output_width(), highlight=False, soft_wrap=False, emoji=False, markup=False)
 
 
-def styled(text: str) -> str:
-    from rich.markup import escape
+def shorten_middle(text: str, width: int) -> str:
+    """``01a21adb…5783bda0``: the start (time-ordered) and the end (random) of an event id."""
+    if len(text) <= width:
+        return text
+    if width < 3:
+        return text[:width]
+    head = (width - 1) // 2
+    return text[:head] + "…" + text[len(text) - (width - 1 - head):]
 
-    style = STATUS_STYLES.get(text)
-    return f"[{style}]{escape(text)}[/]" if style else escape(text)
+
+# How a table gives way, stage by stage: a kind of column and the width it may go down to, or ("drop", n): leave
+# out the columns whose ``optional`` is n or less (the table is then laid out afresh without them).
+STAGES: tuple[tuple[str, int], ...] = (
+    ("text", TEXT_WIDE), ("id", ID_SHORT), ("text", TEXT_COMFORT), ("key", 20), ("drop", 1), ("key", 16), ("text", 20), ("drop", 2),
+    ("key", KEY_MIN), ("text", TEXT_MIN), ("id", 9), ("drop", 3),
+)
 
 
-def print_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str | None = None,
+def fit_widths(columns: Sequence[Column], natural: Sequence[int], width: int) -> list[int | None]:
+    """The width of each column (None: left out) so that the table fits in ``width`` characters."""
+    for count in range(len(STAGES) + 1):
+        widths, excess = _apply(columns, natural, width, STAGES[:count])
+        if excess <= 0:
+            break
+    return widths  # still too wide at the very end: rich shares the excess out among all columns
+
+
+def _apply(columns: Sequence[Column], natural: Sequence[int], width: int,
+           stages: Sequence[tuple[str, int]]) -> tuple[list[int | None], int]:
+    dropped = max((rank for kind, rank in stages if kind == "drop"), default=0)
+    kept = [i for i, column in enumerate(columns) if not 0 < column.optional <= dropped]
+    widths = list(natural)
+    excess = sum(widths[i] for i in kept) + GAP * (len(kept) - 1) - width
+    for kind, floor in stages:
+        indexes = [i for i in kept if columns[i].kind == kind]
+        excess = _lower_widest(widths, indexes, {i: min(natural[i], floor) for i in indexes}, excess)
+    return [widths[i] if i in kept else None for i in range(len(columns))], excess
+
+
+def _lower_widest(widths: list[int], indexes: list[int], floors: dict[int, int], excess: int) -> int:
+    """Take ``excess`` characters from the widest of ``indexes`` first, none below its floor."""
+    while excess > 0:
+        shrinkable = [i for i in indexes if widths[i] > floors[i]]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=lambda i: widths[i])
+        widths[widest] -= 1
+        excess -= 1
+    return excess
+
+
+def print_table(columns: Sequence[Column | str], rows: Iterable[Sequence[Any]], title: str | None = None,
                 styled_columns: Sequence[str] = (), empty: str = "nothing to show") -> None:
-    """An aligned table that fits the terminal: long cells wrap inside their column."""
-    from rich.markup import escape
+    """An aligned table that fits the output width (see the module's docstring); statuses in colour."""
+    from rich import box
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, show_lines=False, expand=False, header_style="bold")
-    for name in columns:
-        table.add_column(name, overflow="fold")
-    count = 0
-    for row in rows:
-        cells = [
-            styled(str(cell)) if columns[i] in styled_columns else escape("" if cell is None else str(cell))
-            for i, cell in enumerate(row)
-        ]
-        table.add_row(*cells)
-        count += 1
+    spec = [as_column(c) for c in columns]
+    spec = [c._replace(kind="status") if c.name in styled_columns else c for c in spec]
+    cells = [["" if cell is None else str(cell) for cell in row] for row in rows]
     out = console()
-    if count:
+    if not cells:
+        click.echo(f"({empty})")
+        return
+    spec = _zones_in_headers(spec, cells)
+    widths = fit_widths(spec, [_natural_width(c.name, cells, i) for i, c in enumerate(spec)], out.width)
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0),
+                  header_style="bold", expand=False)
+    kept = [i for i, w in enumerate(widths) if w is not None]
+    for i in kept:
+        wraps = spec[i].kind == "text"
+        table.add_column(spec[i].name, width=widths[i], no_wrap=not wraps, overflow="fold" if wraps else "ellipsis")
+    for row in cells:
+        table.add_row(*(_cell(row[i], spec[i], widths[i] or 0, Text) for i in kept))
+    with out.capture() as captured:
         out.print(table)
-    else:
-        out.print(f"({empty})")
+    # rich pads every cell to its column's width; the blanks at the end of a line are only noise in a file
+    # rich has already decided about colour (terminal, NO_COLOR, FORCE_COLOR): click must not strip it again
+    click.echo(TRAILING_BLANKS.sub(r"\1", captured.get()), nl=False, color=True)
+
+
+TRAILING_BLANKS = re.compile(r" +((?:\x1b\[[0-9;]*m)*)$", re.MULTILINE)
+
+
+def _natural_width(header: str, cells: list[list[str]], index: int) -> int:
+    from rich.cells import cell_len
+
+    return max(cell_len(line) for text in (header, *(row[index] for row in cells)) for line in text.splitlines() or [""])
+
+
+def _zones_in_headers(spec: list[Column], cells: list[list[str]]) -> list[Column]:
+    """When every time in a column has the same offset (``+03``, ``UTC``), say it once, in the header."""
+    for i, column in enumerate(spec):
+        if column.kind != "time":
+            continue
+        zones = {cell.rpartition(" ")[2] for cell in (row[i] for row in cells) if cell}
+        if len(zones) == 1:
+            zone = zones.pop()
+            spec[i] = column._replace(name=f"{column.name} ({zone})")
+            for row in cells:
+                row[i] = row[i].rpartition(" ")[0]
+    return spec
+
+
+def _cell(text: str, column: Column, width: int, text_class: Any) -> Any:
+    if column.kind == "id":
+        text = shorten_middle(text, width)
+    return text_class(text, style=STATUS_STYLES.get(text, "") if column.kind == "status" else "")
 
 
 def is_terminal() -> bool:

@@ -38,7 +38,7 @@ def log_command(log: Any, fact_id: str | None, source_id: str | None, event_type
     """
     from ..events import EVENT_CLASSES
     from ..errors import InvalidInput
-    from .output import display_time, echo_json, print_table
+    from .output import Column, display_time, echo_json, print_table
 
     if event_type is not None and event_type not in EVENT_CLASSES:
         raise InvalidInput(f"unknown event type {event_type!r}; known: {', '.join(EVENT_CLASSES)}")
@@ -53,7 +53,7 @@ def log_command(log: Any, fact_id: str | None, source_id: str | None, event_type
         return
     utc = show_utc()
     print_table(
-        ["seq", "type", "fact", "source", "said at", "what", "id"],
+        ["seq", "type", "fact", "source", Column("said at", "time", optional=2), "what", Column("id", "id", optional=1)],
         ([r["seq"], r["type"], r["data"].get("fact", ""), r["data"].get("source", ""),
           display_time(r["observed_at"], utc), event_summary(r), r["id"]] for r in records),
         empty="no events",
@@ -101,14 +101,14 @@ def change_rows(changes: Iterable[Any], sources: dict) -> Iterator[dict]:
 
 
 def print_changes(rows: Iterable[dict], as_json: bool, with_fact: bool) -> None:
-    from .output import display_time, echo_json, print_table
+    from .output import Column, display_time, echo_json, print_table
 
     if as_json:
         echo_json(rows)
         return
     utc = show_utc()
-    columns = ["seq", "event", *(["fact"] if with_fact else []), "source", "said at", "recorded at", "status",
-               "label", "quote"]
+    columns = ["seq", "event", *(["fact"] if with_fact else []), "source", Column("said at", "time", optional=3),
+               Column("recorded at", "time", optional=1), "status", "label", Column("quote", optional=2)]
     print_table(
         columns,
         ([r["seq"], r["type"], *([r["fact"]] if with_fact else []), r["source_name"] or "",
