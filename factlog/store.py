@@ -216,9 +216,8 @@ class Store:
     def _append_one(self, pending: Pending, last_seq: int, last_hash: str, touched: set[str]) -> tuple[ev.Event, bool]:
         event = pending.event
         stored = self._content_by_id(event.id)
-        wire = ev.to_wire(event)
-        content = (event.TYPE, pending.version, wire["recorded_at"], wire["observed_at"], event.recorded_by,
-                   pending.data_text)
+        content = (event.TYPE, pending.version, format_time(event.recorded_at), format_time(event.observed_at),
+                   event.recorded_by, pending.data_text)
         if stored is not None:
             if stored[1:] != content:
                 raise Conflict(f"event {event.id} is already in the log with different content; refused")
@@ -475,22 +474,38 @@ class Store:
         rows = self.conn.execute(
             "SELECT seq, CAST(id AS BLOB), CAST(type AS BLOB), version, CAST(recorded_at AS BLOB),"
             " CAST(observed_at AS BLOB), CAST(recorded_by AS BLOB), CAST(data AS BLOB),"
-            " CAST(prev_hash AS BLOB), CAST(hash AS BLOB), fact, source, target FROM events ORDER BY seq"
+            " CAST(prev_hash AS BLOB), CAST(hash AS BLOB), CAST(fact AS BLOB), CAST(source AS BLOB),"
+            " CAST(target AS BLOB) FROM events ORDER BY seq"
         )
         with self.snapshot():
+            stray = None
             for seq, *fields, prev_hash, stored_hash, fact, source, target in rows:
+                if seq < expected_seq:  # only a seq below 1 sorts first: an event moved out of the log's range
+                    stray = stray or (seq, prev_hash)
+                    continue
                 _check_link(seq, expected_seq, prev_hash, expected_prev)
                 if chain_hash(prev_hash, seq, *fields).encode() != stored_hash:
                     raise IntegrityError(f"event at seq {seq} was altered: its hash does not match", seq)
-                _check_columns(seq, fields, (fact, source, target), self._fact_and_source)
+                columns = tuple(None if raw is None else raw.decode("utf-8", "surrogateescape")
+                                for raw in (fact, source, target))  # bytes changed on disk must not stop verify
+                _check_columns(seq, fields, columns, self._fact_and_source)
                 anchored = anchored or stored_hash.decode() == head
                 expected_prev, expected_seq = stored_hash, seq + 1
+        if stray is not None:
+            home = self._position_after(stray[1])
+            raise IntegrityError(f"the event that belongs at seq {home} was moved to seq {stray[0]}", home)
         if not anchored:
             raise IntegrityError(
                 f"the anchored head {head} is not in this log: events were removed or the chain was rewritten"
             )
         self._check_triggers()
         return expected_seq - 1, expected_prev.decode()
+
+    def _position_after(self, prev_hash: bytes) -> int:
+        """Where an event belongs: right after the event whose hash it chains to."""
+        row = self.conn.execute("SELECT seq FROM events WHERE hash = ?", (prev_hash.decode(errors="replace"),))
+        found = row.fetchone()
+        return found[0] + 1 if found else 1
 
     def _fact_and_source(self, event_id: Any) -> tuple | None:
         return self.conn.execute("SELECT fact, source FROM events WHERE id = ?", (event_id,)).fetchone()

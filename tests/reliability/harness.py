@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -263,6 +264,87 @@ def kill_at_random(proc, low: float, high: float, rng: random.Random) -> float:
     except subprocess.TimeoutExpired:
         os.kill(proc.pid, signal.SIGKILL)
     return delay
+
+
+# --- tampering: what an attacker with the file can do ----------------------------------------------------------
+
+TEXT_COLUMNS = ("id", "type", "recorded_at", "observed_at", "recorded_by", "data", "prev_hash", "hash", "fact",
+                "source", "target")
+INT_COLUMNS = ("seq", "version")
+
+
+@contextmanager
+def without_triggers(conn: sqlite3.Connection):
+    """The attacker drops the immutability triggers, edits, and puts them back so that nothing looks amiss."""
+    triggers = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    conn.execute("BEGIN IMMEDIATE")
+    for name, _ in triggers:
+        conn.execute(f"DROP TRIGGER {name}")
+    yield
+    for _, sql in triggers:
+        conn.execute(sql)
+    conn.execute("COMMIT")
+
+
+def flip_one_byte(db: str, rng: random.Random) -> tuple[int, str, object, Callable]:
+    """Change one byte of one stored value of one event; returns (seq, column, new value, undo)."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    count = conn.execute("SELECT max(seq) FROM events").fetchone()[0]
+    while True:
+        seq = rng.randint(1, count)
+        column = rng.choice(TEXT_COLUMNS + INT_COLUMNS)
+        old = conn.execute(f"SELECT CAST({column} AS BLOB), typeof({column}) FROM events WHERE seq = ?",
+                           (seq,)).fetchone()
+        if old[1] != "null":
+            break
+    if column in INT_COLUMNS:
+        value = int(old[0])
+        new = value ^ (1 << rng.randrange(8))
+        while column == "seq" and 1 <= new <= count:  # a seq must not collide: move it past the end instead
+            new = count + rng.randint(1, 255)
+        params, expression = new, "?"
+    else:
+        raw = bytearray(old[0])
+        at = rng.randrange(len(raw))
+        raw[at] = rng.choice([b for b in range(256) if b != raw[at]])
+        new, params, expression = bytes(raw), bytes(raw), "CAST(? AS TEXT)"
+    target = new if column == "seq" else seq
+    with without_triggers(conn):
+        conn.execute(f"UPDATE events SET {column} = {expression} WHERE seq = ?", (params, seq))
+    original = int(old[0]) if column in INT_COLUMNS else old[0]
+
+    def undo() -> None:
+        with without_triggers(conn):
+            conn.execute(f"UPDATE events SET {column} = {expression} WHERE seq = ?",
+                         (original if column in INT_COLUMNS else bytes(original), target))
+        conn.close()
+
+    return seq, column, new, undo
+
+
+def rewrite_tail(db: str, delete_last: int, alter_seq: int | None = None) -> None:
+    """Delete the last events, optionally reword one event, and recompute every hash from there: a chain that
+    verifies on its own. Only an anchored head published earlier can tell."""
+    from factlog.store import GENESIS, chain_hash
+
+    conn = sqlite3.connect(db, isolation_level=None)
+    try:
+        with without_triggers(conn):
+            conn.execute("DELETE FROM events WHERE seq > (SELECT max(seq) FROM events) - ?", (delete_last,))
+            if alter_seq is not None:
+                data = json.loads(conn.execute("SELECT data FROM events WHERE seq = ?", (alter_seq,)).fetchone()[0])
+                data["quote"] = "what the attacker wants it to say"
+                conn.execute("UPDATE events SET data = ? WHERE seq = ?",
+                             (json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False), alter_seq))
+            prev = GENESIS
+            rows = conn.execute("SELECT seq, id, type, version, recorded_at, observed_at, recorded_by, data"
+                                " FROM events ORDER BY seq").fetchall()
+            for seq, *fields in rows:
+                digest = chain_hash(prev, seq, *fields)
+                conn.execute("UPDATE events SET prev_hash = ?, hash = ? WHERE seq = ?", (prev, digest, seq))
+                prev = digest
+    finally:
+        conn.close()
 
 
 if __name__ == "__main__":
