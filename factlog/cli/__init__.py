@@ -28,6 +28,10 @@ def cli(ctx: click.Context, db: str | None, tz: str | None, utc: bool) -> None:
     Example:
       factlog claim belgorod-tochka-u --source butusov --quote "An OTR-21 Tochka-U hit the depot"
       factlog status belgorod-ukrainian-missile
+
+    \b
+    Shell completion of commands, fact ids and source ids (bash; see 'factlog completion --help'):
+      eval "$(_FACTLOG_COMPLETE=bash_source factlog)"
     """
     ctx.ensure_object(dict)
     ctx.obj.update(db=db, tz=tz, utc=utc)
@@ -36,6 +40,8 @@ def cli(ctx: click.Context, db: str | None, tz: str | None, utc: bool) -> None:
 from . import read, record  # noqa: E402  (commands register themselves on ``cli``)
 
 record.register(cli)
+from . import completion  # noqa: E402
+completion.register(cli)
 from . import transfer  # noqa: E402
 transfer.register(cli)
 from . import plugins_cmd  # noqa: E402

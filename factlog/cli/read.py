@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from .common import clock_options, json_option, show_utc, with_log
+from .completion import complete_facts, complete_sources
 
 
 def event_summary(record: dict) -> str:
@@ -22,8 +23,9 @@ def event_summary(record: dict) -> str:
 
 
 @click.command("log")
-@click.option("--fact", "fact_id", metavar="F", help="Only events about this fact.")
-@click.option("--source", "source_id", metavar="S", help="Only events by this source.")
+@click.option("--fact", "fact_id", metavar="F", help="Only events about this fact.", shell_complete=complete_facts)
+@click.option("--source", "source_id", metavar="S", help="Only events by this source.",
+              shell_complete=complete_sources)
 @click.option("--type", "event_type", metavar="T", help="Only events of this type, e.g. claim.")
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Only the last N matching events.")
 @json_option
@@ -61,7 +63,7 @@ def log_command(log: Any, fact_id: str | None, source_id: str | None, event_type
 
 
 @click.command()
-@click.argument("fact_id", required=False)
+@click.argument("fact_id", required=False, shell_complete=complete_facts)
 @clock_options
 @json_option
 @with_log(write=False)
@@ -119,7 +121,7 @@ def print_changes(rows: Iterable[dict], as_json: bool, with_fact: bool) -> None:
 
 
 @click.command()
-@click.argument("fact_id")
+@click.argument("fact_id", shell_complete=complete_facts)
 @clock_options
 @json_option
 @with_log(write=False)
@@ -151,7 +153,7 @@ def replay(log: Any, as_of: str | None, at_seq: int | None, valid_at: str | None
 
 
 @click.command()
-@click.argument("fact_id")
+@click.argument("fact_id", shell_complete=complete_facts)
 @clock_options
 @json_option
 @with_log(write=False)

@@ -8,6 +8,7 @@ import click
 
 from ..errors import InvalidInput
 from .common import FactlogGroup, json_option, open_for, with_log
+from .completion import complete_facts, complete_sources, complete_statements
 
 
 def report(event: Any, quiet: bool) -> None:
@@ -42,7 +43,13 @@ def init(ctx: click.Context) -> None:
 
 @click.group(cls=FactlogGroup)
 def source() -> None:
-    """Register and list sources (who speaks)."""
+    """Register and list sources (who speaks).
+
+    \b
+    Examples:
+      factlog source add butusov --name "Yuriy Butusov" --kind journalist --party ukraine --reliability C
+      factlog source list
+    """
 
 
 @source.command("add")
@@ -58,7 +65,7 @@ def source() -> None:
 @with_log(write=True)
 def source_add(log: Any, source_id: str, name: str, kind: str, party: str | None, reliability: str | None,
                url: str | None, at: str | None, quiet: bool) -> None:
-    """Register a source.
+    """Register a source: who speaks, for which party, and how reliable it is.
 
     \b
     Example:
@@ -90,7 +97,14 @@ def source_list(log: Any, as_json: bool) -> None:
 
 @click.group(cls=FactlogGroup)
 def fact() -> None:
-    """Open, reword and list facts (propositions to track)."""
+    """Open, reword and list facts (propositions to track).
+
+    \b
+    Examples:
+      factlog fact add belgorod-tochka-u "An OTR-21 Tochka-U fired by Ukraine's 19th missile brigade hit the depot" \\
+          --party ukraine --tag belgorod
+      factlog fact list
+    """
 
 
 @fact.command("add")
@@ -105,7 +119,7 @@ def fact() -> None:
 @with_log(write=True)
 def fact_add(log: Any, fact_id: str, statement: str, parties: tuple[str, ...], tags: tuple[str, ...],
              occurred_at: str | None, at: str | None, quiet: bool) -> None:
-    """Open a fact.
+    """Open a fact: a proposition to track, and the parties whose stance on it counts.
 
     \b
     Example:
@@ -116,7 +130,7 @@ def fact_add(log: Any, fact_id: str, statement: str, parties: tuple[str, ...], t
 
 
 @fact.command("reword")
-@click.argument("fact_id")
+@click.argument("fact_id", shell_complete=complete_facts)
 @click.argument("statement")
 @click.option("--reason", help="Why it was reworded.")
 @quiet_option
@@ -154,8 +168,9 @@ def fact_list(log: Any, as_json: bool) -> None:
 
 def statement_command(kind: str, summary: str, example: str) -> click.Command:
     @click.command(kind, help=f"{summary}\n\n\b\nExample:\n  {example}")
-    @click.argument("fact_id")
-    @click.option("--source", "source_id", required=True, metavar="S", help="The source that said it.")
+    @click.argument("fact_id", shell_complete=complete_facts)
+    @click.option("--source", "source_id", required=True, metavar="S", help="The source that said it.",
+                  shell_complete=complete_sources)
     @click.option("--quote", help="The source's words.")
     @click.option("--url", help="Where it was said.")
     @at_option
@@ -197,7 +212,7 @@ STATEMENT_COMMANDS = (
 
 
 @click.command()
-@click.argument("event_id")
+@click.argument("event_id", shell_complete=complete_statements)
 @click.option("--reason", help="Why the statement is withdrawn.")
 @at_option
 @quiet_option

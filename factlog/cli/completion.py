@@ -1,0 +1,105 @@
+"""Shell completion, click's own mechanism: fact ids, source ids and statement event ids come from the log.
+
+``eval "$(_FACTLOG_COMPLETE=bash_source factlog)"`` (or ``factlog completion bash``) installs it in bash; zsh
+and fish work the same way. Completion reads the log named by --db / $FACTLOG_DB / ./factlog.db without
+creating or migrating it, and quietly completes nothing when there is no log or it cannot be read.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import sqlite3
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import click
+
+SHELLS = ("bash", "zsh", "fish")
+RECENT_STATEMENTS = 200  # retract completes among the newest statements, newest first
+
+
+def _items(ctx: click.Context, incomplete: str, rows: Callable[[Any], Iterable[tuple[str, str]]]) -> list[Any]:
+    from click.shell_completion import CompletionItem
+
+    from ..log import DEFAULT_DB
+    from ..store import Store
+
+    path = ctx.find_root().params.get("db") or os.environ.get("FACTLOG_DB") or DEFAULT_DB
+    if not os.path.isfile(path):
+        return []
+    try:  # read-only: completing must not create, migrate or lock the log
+        store = Store(path, sqlite3.connect(pathlib.Path(path).resolve().as_uri() + "?mode=ro", uri=True, timeout=1))
+    except Exception:  # completion must never print a traceback into the user's shell
+        return []
+    try:
+        return [CompletionItem(value, help=help) for value, help in rows(store) if value.startswith(incomplete)]
+    except Exception:  # not a factlog log, an older schema, a locked file: complete nothing
+        return []
+    finally:
+        store.close()
+
+
+def _one_line(text: str | None, width: int = 70) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def complete_facts(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Fact ids, with each fact's status and statement as the help shells show beside them."""
+    return _items(ctx, incomplete, lambda store: (
+        (row["id"], _one_line(f"{row['status']}: {row['statement']}")) for row in store.facts()
+    ))
+
+
+def complete_sources(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Source ids, with each source's name and kind."""
+    return _items(ctx, incomplete, lambda store: (
+        (row["id"], _one_line(f"{row['name']} ({row['kind']})")) for row in store.sources()
+    ))
+
+
+def complete_statements(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Event ids of recent statements (what ``retract`` takes), newest first, with who said what."""
+    from ..events import STATEMENT_TYPES
+
+    def rows(store: Any) -> Iterable[tuple[str, str]]:
+        for record in store.wire_records(newest_first=True, limit=RECENT_STATEMENTS * 4):
+            data = record["data"]
+            if record["type"] in STATEMENT_TYPES:
+                what = data.get("quote") or data.get("note") or ""
+                yield record["id"], _one_line(f"{record['type']} {data.get('fact')} by {data.get('source')} {what}")
+
+    return _items(ctx, incomplete, rows)
+
+
+@click.command("completion")
+@click.argument("shell", type=click.Choice(SHELLS))
+def completion(shell: str) -> None:
+    """Print the shell code that makes TAB complete commands, options, fact ids and source ids.
+
+    \b
+    Add one of these lines to your shell's start-up file:
+      bash (~/.bashrc):   eval "$(_FACTLOG_COMPLETE=bash_source factlog)"
+      zsh (~/.zshrc):     eval "$(_FACTLOG_COMPLETE=zsh_source factlog)"
+      fish (~/.config/fish/completions/factlog.fish):
+                          _FACTLOG_COMPLETE=fish_source factlog | source
+    'factlog completion SHELL' prints the same code, to save it in a file instead.
+    Then 'factlog claim belg<TAB>' offers the log's facts, and '--source <TAB>' its sources.
+
+    \b
+    Example:
+      factlog completion bash > ~/.factlog-complete.bash
+      factlog --db belgorod.db status belgorod-<TAB>
+    """
+    from click.shell_completion import get_completion_class
+
+    root = click.get_current_context().find_root()
+    complete_class = get_completion_class(shell)
+    assert complete_class is not None  # the Choice above only lets click's own shells through
+    source = complete_class(root.command, {}, "factlog", "_FACTLOG_COMPLETE").source()
+    click.echo(source, nl=False)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(completion)
