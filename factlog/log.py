@@ -139,7 +139,8 @@ class Log:
         except FactlogError as exc:
             if str(exc).startswith("line "):
                 raise
-            raise type(exc)(f"line {where['line']}: event {where['id']}: {exc}") from None
+            about = "" if str(where["id"]) in str(exc) else f"event {where['id']}: "
+            raise type(exc)(f"line {where['line']}: {about}{exc}") from None
         return counts[0], counts[1]
 
     def _record(self, cls: type[ev.Event], at: TimeLike, **data: Any) -> ev.Event:

@@ -287,3 +287,20 @@ def test_memory_does_not_grow_with_the_log(tmp_path):
         base, grown = peak_memory(small, fmt, view), peak_memory(large, fmt, view)
         # 8 times the events; a whole-log buffer would need > 1 MB more, one fact at a time needs no more
         assert grown < base * 1.5 + 64 * 1024, (fmt, view, base, grown)
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(sample, run, tmp_path):
+    result = run("export", "markdown", "-o", tmp_path / "r.md")
+    assert result.stderr == ""
+
+
+def test_progress_bar_draws_and_clears_on_a_terminal(capsys):
+    from factlog.cli.transfer import Progress
+
+    progress = Progress("exporting csv", 1000, enabled=True)
+    progress.DELAY = progress.EVERY = 0
+    progress.advance(400)
+    progress.advance(600)
+    assert progress.bar is not None and progress.bar.tasks[0].completed == 1000
+    progress.close()
+    assert capsys.readouterr().out == ""  # the bar is on stderr only

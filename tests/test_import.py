@@ -1,0 +1,206 @@
+"""`factlog import`: round trip, merge of two analysts' logs, re-import, conflicts and bad lines refused whole."""
+
+import json
+
+import pytest
+
+from factlog.events import content_of
+from factlog.testing import build_sample_log, invoke
+from factlog.testing import status as status_of
+
+
+@pytest.fixture
+def sample(tmp_path):
+    return build_sample_log(tmp_path / "sample.db")
+
+
+def export_jsonl(path, *args):
+    return invoke(path, "export", "jsonl", *args)
+
+
+def write_lines(path, lines):
+    path.write_bytes(b"".join(line + b"\n" for line in lines))
+    return path
+
+
+def events(path):
+    return json.loads(invoke(path, "log", "--json"))
+
+
+def head(path):
+    return invoke(path, "head").decode()
+
+
+def test_round_trip_into_an_empty_log_gives_the_same_log(sample, db_path, run, tmp_path):
+    exported = export_jsonl(sample)
+    result = run("import", write_lines(tmp_path / "log.jsonl", exported.splitlines()))
+    count = len(exported.splitlines())
+    assert result.stdout == f"imported {count} new events (seq 1-{count}); 0 already in the log\n"
+    assert run.json("status") == status_of(sample)
+    assert [content_of(e) for e in run.json("log")] == [content_of(e) for e in events(sample)]
+    # the same order into an empty log gives the same chain, so the export is byte-identical
+    assert run("export", "jsonl").stdout_bytes == exported
+    run("verify")
+
+
+def test_import_from_stdin(sample, db_path, run):
+    result = run.runner.invoke(run_cli(), ["import", "-"], input=export_jsonl(sample), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert run.json("status") == status_of(sample)
+
+
+def run_cli():
+    from factlog.cli import cli
+
+    return cli
+
+
+def test_importing_twice_changes_nothing(sample, db_path, run, tmp_path):
+    file = write_lines(tmp_path / "log.jsonl", export_jsonl(sample).splitlines())
+    run("import", file)
+    before = (head(db_path), run("export", "jsonl").stdout_bytes)
+    result = run("import", file)
+    assert result.stdout == f"imported 0 new events; {len(events(sample))} already in the log\n"
+    assert (head(db_path), run("export", "jsonl").stdout_bytes) == before
+
+
+def test_two_analysts_logs_merge_into_one(sample, tmp_path, run, db_path):
+    # Bob starts from Alice's log as it was at seq 20; both then record on their own.
+    run("import", write_lines(tmp_path / "start.jsonl", export_jsonl(sample, "--at-seq", "20").splitlines()))
+    run("source", "add", "bbc", "--name", "BBC", "--kind", "media", "--at", "2022-03-30T13:00:00+00:00")
+    run("claim", "belgorod-explosion", "--source", "bbc", "--quote", "Footage shows a fire at the depot",
+        "--at", "2022-03-30T13:00:00+00:00")
+    invoke(sample, "deny", "belgorod-soldiers-hurt", "--source", "gladkov", "--quote", "Nobody was hurt",
+           "--at", "2022-03-30T14:00:00+00:00")
+    alice, bob = tmp_path / "alice.jsonl", tmp_path / "bob.jsonl"
+    write_lines(alice, export_jsonl(sample).splitlines())
+    write_lines(bob, export_jsonl(db_path).splitlines())
+    alice_count, bob_count = len(events(sample)), len(events(db_path))
+
+    result = invoke(sample, "import", str(bob)).decode()
+    assert result.startswith(f"imported 2 new events (seq {alice_count + 1}-{alice_count + 2}); 20 already")
+    result = run("import", alice).stdout
+    assert result.startswith(f"imported {alice_count - 20} new events (seq {bob_count + 1}-")
+
+    assert sorted(e["id"] for e in events(sample)) == sorted(e["id"] for e in events(db_path))
+    by_id = {e["id"]: content_of(e) for e in events(sample)}
+    assert all(by_id[e["id"]] == content_of(e) for e in events(db_path))
+    ours, theirs = status_of(sample), run.json("status")
+    for row in ours + theirs:
+        del row["updated_seq"], row["label"]  # positions differ between the two logs; see the test below
+    assert sorted(ours, key=lambda r: r["fact"]) == sorted(theirs, key=lambda r: r["fact"])
+    hurt = next(r for r in theirs if r["fact"] == "belgorod-soldiers-hurt")
+    assert hurt["status"] == "disputed" and hurt["parties"] == {"russia": "denied"}
+    for path in (sample, db_path):
+        invoke(path, "verify")
+        status_now = status_of(path)
+        invoke(path, "rebuild")
+        assert status_of(path) == status_now  # the projections were right straight after the import
+
+
+@pytest.mark.xfail(strict=True, reason="beliefs lists sources in the order of their first statement's seq, "
+                   "and seq order differs between two merged logs")
+def test_merged_logs_read_the_same_labels(sample, tmp_path, run, db_path):
+    run("import", write_lines(tmp_path / "start.jsonl", export_jsonl(sample, "--at-seq", "20").splitlines()))
+    run("source", "add", "bbc", "--name", "BBC", "--kind", "media", "--at", "2022-03-30T13:00:00+00:00")
+    run("claim", "belgorod-explosion", "--source", "bbc", "--at", "2022-03-30T13:00:00+00:00")
+    invoke(sample, "import", str(write_lines(tmp_path / "bob.jsonl", export_jsonl(db_path).splitlines())))
+    run("import", write_lines(tmp_path / "alice.jsonl", export_jsonl(sample).splitlines()))
+    labels = [{r["fact"]: r["label"] for r in rows} for rows in (status_of(sample), run.json("status"))]
+    assert labels[0] == labels[1]
+
+
+def test_an_event_id_with_other_content_is_refused(sample, tmp_path):
+    lines = [json.loads(line) for line in export_jsonl(sample).splitlines()]
+    claim = next(i for i, r in enumerate(lines) if r["type"] == "claim")
+    lines[claim]["data"]["quote"] = "Something else entirely"
+    for record in lines:
+        record["hash"] = record["prev_hash"] = None  # no hashes: taken as content, then compared by id
+    file = write_lines(tmp_path / "edited.jsonl", [json.dumps(r).encode() for r in lines])
+    before = head(sample)
+    result = cli_result(sample, "import", file)
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: line {claim + 1}: event {lines[claim]['id']} is already in the log with "
+                             "different content; refused\n")
+    assert head(sample) == before
+
+
+def test_a_record_that_does_not_match_its_hash_is_refused(sample, tmp_path, run, db_path):
+    lines = [json.loads(line) for line in export_jsonl(sample).splitlines()]
+    lines[12]["data"]["quote"] = "tampered"
+    file = write_lines(tmp_path / "tampered.jsonl", [json.dumps(r).encode() for r in lines])
+    result = run("import", file, ok=False)
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: line 13: event {lines[12]['id']} does not match its hash: the file was "
+                             "altered after it was exported\n")
+    assert events(db_path) == []
+
+
+def cli_result(path, *args):
+    from click.testing import CliRunner
+
+    return CliRunner().invoke(run_cli(), ["--db", str(path), *map(str, args)], catch_exceptions=False)
+
+
+BAD_LINES = [
+    (b"{not json", "is not valid JSON"),
+    (b'{"id": "x", "type": "claim", "data": {"credibility": NaN}}', "NaN is not allowed"),
+    (b'{"id": "x", "type": "claim", "data": {"credibility": Infinity}}', "Infinity is not allowed"),
+    (b'{"id": "x", "type": "claim", "data": {"credibility": 1e999}}', "out of range"),
+    (b'{"id": "x", "type": "rumour", "data": {}}', "unknown event type 'rumour'"),
+    (b'{"id": "x", "id": "y", "type": "claim"}', "key 'id' appears twice"),
+    (b'["a", "list"]', "is not a JSON object but list"),
+    (b'{"type": "claim", "data": {"quote": "caf\xe9"}}', "is not valid UTF-8 (byte 0xe9 at column 41)"),
+    (b'{"id": "e1", "type": "claim", "version": 1, "recorded_at": "2022-03-30T00:00:00", "observed_at": '
+     b'"2022-03-30T00:00:00+00:00", "recorded_by": "x", "data": {"fact": "f", "source": "s"}}', "no UTC offset"),
+    (b'{"id": "e2", "type": "claim", "version": 1, "recorded_at": "2022-03-30T00:00:00Z", "observed_at": '
+     b'"2022-03-30T00:00:00Z", "recorded_by": "x", "data": {"fact": "nowhere", "source": "tass"}}',
+     "event e2: no fact 'nowhere' in the log"),
+    (b'{"id": "e3", "type": "fact-opened", "version": 2, "recorded_at": "2022-03-30T00:00:00Z", "observed_at": '
+     b'"2022-03-30T00:00:00Z", "recorded_by": "x", "data": {"fact": "f", "statement": "s", "colour": "red"}}',
+     "colour"),
+]
+
+
+@pytest.mark.parametrize("bad, message", BAD_LINES, ids=[m for _, m in BAD_LINES])
+def test_a_bad_line_is_refused_with_its_number_and_nothing_is_appended(sample, tmp_path, bad, message, run,
+                                                                       db_path):
+    lines = export_jsonl(sample).splitlines()
+    file = write_lines(tmp_path / "bad.jsonl", lines[:14] + [bad] + lines[14:])
+    result = run("import", file, ok=False)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.startswith("Error: line 15") and message in result.stderr, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
+    assert events(db_path) == []  # all or nothing: the 14 good lines before it were not kept
+
+
+def test_a_bad_line_at_the_end_of_a_long_file_leaves_the_log_as_it_was(sample, tmp_path, run, db_path):
+    run("import", write_lines(tmp_path / "first.jsonl", export_jsonl(sample, "--at-seq", "10").splitlines()))
+    before = head(db_path)
+    lines = export_jsonl(sample).splitlines()
+    result = run("import", write_lines(tmp_path / "bad.jsonl", lines + [b"{oops"]), ok=False)
+    assert f"line {len(lines) + 1}" in result.stderr
+    assert head(db_path) == before and len(events(db_path)) == 10
+
+
+def test_blank_lines_and_a_byte_order_mark_are_accepted(sample, tmp_path, run):
+    lines = export_jsonl(sample).splitlines()
+    run("import", write_lines(tmp_path / "spaced.jsonl", [b"\xef\xbb\xbf" + lines[0], b"", *lines[1:], b"  "]))
+    assert run.json("status") == status_of(sample)
+
+
+def test_an_old_version_is_kept_as_it_was_written_and_upcast_on_read(tmp_path, run):
+    v1 = {"id": "0190a1b2-0000-7000-8000-000000000001", "type": "fact-opened", "version": 1,
+          "recorded_at": "2022-03-30T00:00:00.000000+00:00", "observed_at": "2022-03-30T00:00:00.000000+00:00",
+          "recorded_by": "old-factlog", "data": {"fact": "old-fact", "statement": "An old fact", "party": "russia"}}
+    run("import", write_lines(tmp_path / "v1.jsonl", [json.dumps(v1).encode()]))
+    [stored] = run.json("log")
+    assert content_of(stored) == v1
+    [row] = run.json("status")
+    assert row["parties"] == {"russia": "unconfirmed"}
+
+
+def test_a_missing_file_is_an_error_and_creates_no_log(db_path, run, tmp_path):
+    result = run("import", tmp_path / "nope.jsonl", ok=False)
+    assert result.exit_code == 1 and result.stderr == f"Error: no file {tmp_path / 'nope.jsonl'} to import\n"
+    assert not db_path.exists()
