@@ -8,6 +8,7 @@ import os
 import random
 import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -41,6 +42,46 @@ def test_kill_9_during_appends_loses_no_acknowledged_event(tmp_path, run):
     with factlog.open_log(db) as log:
         log.open_fact("after-the-crash", "Writing works after a kill")
     assert harness.log_problems(db) == []
+
+
+IMPORT_EVENTS_IN_CI = 20_000  # the script imports 100,000
+
+
+@pytest.fixture(scope="module")
+def import_file(tmp_path_factory):
+    path = str(tmp_path_factory.mktemp("import") / "events.jsonl")
+    harness.write_import_file(path, IMPORT_EVENTS_IN_CI)
+    return path
+
+
+@pytest.fixture(scope="module")
+def import_seconds(import_file, tmp_path_factory):
+    """How long the import takes here uninterrupted, so that kills land anywhere in it, commit included."""
+    db = str(tmp_path_factory.mktemp("timing") / "timing.db")
+    harness.prepare_shared(db)
+    started = time.monotonic()
+    done = harness.start_import(db, import_file)
+    out, err = done.communicate(timeout=600)
+    assert done.returncode == 0, err
+    return time.monotonic() - started
+
+
+@pytest.mark.parametrize("run", range(5))
+def test_kill_9_during_import_leaves_all_or_nothing(tmp_path, import_file, import_seconds, run):
+    rng = random.Random(1000 + run)
+    db = str(tmp_path / "target.db")
+    before = harness.prepare_shared(db)
+    importer = harness.start_import(db, import_file)
+    harness.kill_at_random(importer, 0.2, import_seconds * 1.1, rng)
+    importer.communicate()
+    count = len(harness.stored_ids(db))
+    assert count in (before, before + IMPORT_EVENTS_IN_CI), f"a partial import: {count - before} events"
+    assert harness.log_problems(db) == []
+    if run == 0:  # the retry: importing the whole file again completes it, without a duplicate
+        again = harness.start_import(db, import_file)
+        out, err = again.communicate(timeout=600)
+        assert again.returncode == 0, err
+        assert harness.log_problems(db, expected=before + IMPORT_EVENTS_IN_CI) == []
 
 
 def wire_file(tmp_path, events: int) -> str:
@@ -141,7 +182,7 @@ def test_a_full_disk_is_one_clear_error_and_nothing_partial(run, db_path, size_l
         appended = i + 1
     else:
         pytest.fail("the size limit was never reached")
-    assert "disk" in one_error_line(result) and "full" in one_error_line(result)
+    assert "disk holding the log is full" in one_error_line(result)
     size_limit["pages"] = None
     assert harness.log_problems(str(db_path), expected=2 + appended) == []
     # with room again, the same command works
@@ -155,20 +196,27 @@ def can_mount() -> bool:
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A 400 KiB tmpfs: a real full disk (needs root; skipped otherwise)."""
+    """A small tmpfs: a real full disk (needs root; skipped otherwise). Call it with the size to mount."""
     folder = tmp_path / "disk"
     folder.mkdir()
-    if not can_mount() or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(folder)],
-                                         capture_output=True).returncode != 0:
-        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    mounted = []
+
+    def mount(size: str):
+        if not can_mount() or subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                                             capture_output=True).returncode != 0:
+            pytest.skip("cannot mount a small tmpfs here (needs root)")
+        mounted.append(folder)
+        return folder
+
     try:
-        yield folder
+        yield mount
     finally:
-        subprocess.run(["umount", "-l", str(folder)], check=False)
+        for path in mounted:
+            subprocess.run(["umount", "-l", str(path)], check=False)
 
 
 def test_a_real_full_disk_is_one_clear_error(small_disk):
-    db = str(small_disk / "full.db")
+    db = str(small_disk("400k") / "full.db")
     env = dict(os.environ, FACTLOG_DB=db, FACTLOG_USER="tester")
 
     def factlog_cli(*args):
@@ -185,6 +233,30 @@ def test_a_real_full_disk_is_one_clear_error(small_disk):
         pytest.fail("the disk never filled up")
     assert done.returncode == 1 and done.stdout == ""
     lines = done.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: ") and "full" in lines[0], done.stderr
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and "disk holding the log is full" in lines[0], done.stderr
     assert harness.log_problems(db, expected=2 + i) == []
     assert factlog_cli("verify").returncode == 0
+
+
+def test_a_full_disk_during_an_import_leaves_nothing_partial(run, db_path, size_limit, import_file):
+    run("source", "add", "tass", "--name", "TASS")
+    size_limit["pages"] = page_count(db_path) + 300
+    result = run("import", import_file, ok=False)
+    line = one_error_line(result)
+    assert "disk holding the log is full" in line and "nothing was recorded" in line, line
+    assert result.stdout == ""
+    size_limit["pages"] = None
+    assert harness.log_problems(str(db_path), expected=1) == []
+    run("import", import_file)  # with room again, the same import goes through whole
+    assert harness.log_problems(str(db_path), expected=1 + IMPORT_EVENTS_IN_CI) == []
+
+
+def test_a_real_full_disk_during_an_import(small_disk, import_file):
+    db = str(small_disk("2m") / "full.db")
+    harness.prepare_shared(db)
+    importer = harness.start_import(db, import_file)
+    out, err = importer.communicate(timeout=600)
+    assert importer.returncode == 1 and out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and "disk holding the log is full" in lines[0], err
+    assert harness.log_problems(db, expected=harness.SHARED_FACTS) == []

@@ -25,9 +25,16 @@ class FactlogGroup(click.Group):
         except FactlogError as exc:
             raise click.ClickException(one_line(str(exc))) from None
         except sqlite3.Error as exc:
-            raise click.ClickException(one_line(f"database error: {exc}")) from None
+            raise click.ClickException(one_line(database_message(exc))) from None
         except OSError as exc:
             raise click.ClickException(one_line(f"{exc.strerror or exc}: {exc.filename or ''}")) from None
+
+
+def database_message(exc: sqlite3.Error) -> str:
+    """SQLite's own words, except where the user needs to know what happened to the log and what to do."""
+    if getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL":
+        return "the disk holding the log is full (or the log reached a size limit); nothing was recorded"
+    return f"database error: {exc}"
 
 
 db_option = click.option(

@@ -266,6 +266,50 @@ def kill_at_random(proc, low: float, high: float, rng: random.Random) -> float:
     return delay
 
 
+# --- imports -------------------------------------------------------------------------------------------------------
+
+
+def write_import_file(path: str, events: int, seed: int = 0, prefix: str = "imp") -> None:
+    """A JSON Lines file of ``events`` new wire records (no seq or hash: content from another tool): 20 sources,
+    one fact per 500 events, then statements about them, with now and then a retraction."""
+    rng = random.Random(seed)
+    sources = [f"{prefix}-src-{k}" for k in range(20)]
+    facts = [f"{prefix}-fact-{k}" for k in range(max(1, events // 500))]
+    made, statements = 0, []
+    base = 1_650_000_000
+
+    def record(kind: str, data: dict) -> str:
+        nonlocal made
+        made += 1
+        moment = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(base + made))
+        return json.dumps({"id": f"{prefix}-{seed}-{made}", "type": kind, "version": 1 if kind != "fact-opened" else 2,
+                           "recorded_at": moment, "observed_at": moment, "recorded_by": "importer",
+                           "data": data}, ensure_ascii=False) + "\n"
+
+    with open(path, "w", encoding="utf-8") as out:
+        for k, source in enumerate(sources):
+            out.write(record("source-registered", {"source": source, "name": f"Source {k}", "kind": "official",
+                                                    "party": f"party-{k % 4}"}))
+        for k, fact in enumerate(facts):
+            out.write(record("fact-opened", {"fact": fact, "statement": f"Proposition {k}",
+                                              "parties": ["party-0", "party-1"], "tags": []}))
+        while made < events:
+            if statements and rng.random() < 0.02:
+                out.write(record("retract", {"target": statements.pop(rng.randrange(len(statements))),
+                                             "reason": "withdrawn"}))
+                continue
+            kind = rng.choice(KINDS)
+            out.write(record(kind, {"fact": rng.choice(facts), "source": rng.choice(sources),
+                                    "quote": f"statement {made} — «{rng.random():.6f}»"}))
+            statements.append(f"{prefix}-{seed}-{made}")
+
+
+def start_import(db: str, path: str):
+    return subprocess.Popen([os.path.join(os.path.dirname(PYTHON), "factlog"), "--db", db, "import", path],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, FACTLOG_USER="importer"))
+
+
 # --- tampering: what an attacker with the file can do ----------------------------------------------------------
 
 TEXT_COLUMNS = ("id", "type", "recorded_at", "observed_at", "recorded_by", "data", "prev_hash", "hash", "fact",
