@@ -310,8 +310,80 @@ def _describe(exc: Exception, cls: type[Event]) -> str:
     return str(exc)
 
 
+# --- the fast path: the same checks as the converter's hooks, for the shapes events have -----------------
+# Importing or replaying a log structures every event; the converter's generic dispatch costs most of that time.
+# A record the fast path accepts, the converter accepts too and builds the same event; anything else (wrong type,
+# extra key, failed validator) goes to the converter, which decides and words the error.
+
+
+class _Slow(Exception):
+    """This value is not one the fast path can vouch for."""
+
+
+def _fast_str(value: Any) -> str:
+    if type(value) is not str or "\x00" in value:
+        raise _Slow
+    if not value.isascii():
+        value.encode("utf-8")  # a lone surrogate raises here, and the converter refuses it with its own words
+    return value
+
+
+def _fast_int(value: Any) -> int:
+    if type(value) is not int or not -(2**63 - 1) <= value <= 2**63 - 1:
+        raise _Slow
+    return value
+
+
+def _fast_datetime(value: Any) -> dt.datetime:
+    if type(value) is str:
+        return parse_time(value)
+    if isinstance(value, dt.datetime) and value.utcoffset() is not None:
+        return value.astimezone(dt.timezone.utc)
+    raise _Slow
+
+
+def _fast_str_tuple(value: Any) -> tuple[str, ...]:
+    if type(value) is not list and type(value) is not tuple:
+        raise _Slow
+    return tuple(_fast_str(item) for item in value)
+
+
+_FAST_CHECKS = {"str": _fast_str, "int": _fast_int, "dt.datetime": _fast_datetime, "tuple[str, ...]": _fast_str_tuple}
+
+
+def _fast_fields(cls: type[Event]) -> dict[str, tuple[Callable[[Any], Any], bool]] | None:
+    """Each field's check and whether it may be None; None if a field has a type the fast path does not know."""
+    fields = {}
+    for attribute in attrs.fields(cls):
+        text = attribute.type if isinstance(attribute.type, str) else None
+        optional = bool(text and text.endswith(" | None"))
+        check = _FAST_CHECKS.get(text[: -len(" | None")] if optional else text) if text else None
+        if check is None:
+            return None
+        fields[attribute.name] = (check, optional)
+    return fields
+
+
+def _fast_structure(flat: Mapping[str, Any], cls: type[Event]) -> Event:
+    fields = _FAST_FIELDS[cls]
+    if fields is None:
+        raise _Slow
+    values = {}
+    for name, value in flat.items():
+        check, optional = fields[name]  # an unknown key raises KeyError: the converter refuses extra keys
+        values[name] = None if value is None and optional else check(value)
+    return cls(**values)
+
+
+_FAST_FIELDS = {cls: _fast_fields(cls) for cls in EVENT_CLASSES.values()}
+
+
 def structure(flat: Mapping[str, Any], cls: type[Event]) -> Event:
     """Build an event of ``cls`` from a flat mapping of envelope and data fields, or raise InvalidInput."""
+    try:
+        return _fast_structure(flat, cls)
+    except Exception:  # noqa: BLE001  (the converter below decides, and words the error)
+        pass
     try:
         return converter.structure(dict(flat), cls)
     except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
