@@ -89,7 +89,7 @@ class StatementRecord:
 class FactState:
     """Everything the log says about one fact, folded: the fact itself and its statements in log order.
 
-    ``speakers``, ``standing`` and ``withdrawn`` are kept up to date by each event, so that deriving a belief
+    ``first_said``, ``standing`` and ``withdrawn`` are kept up to date by each event, so that deriving a belief
     costs the number of sources rather than of statements: replay and history derive one after every event.
     """
 
@@ -101,9 +101,17 @@ class FactState:
     opened_seq: int = 0
     updated_seq: int = 0
     statements: tuple[StatementRecord, ...] = ()
-    speakers: tuple[str, ...] = ()  # the sources that spoke about the fact, in the order they first did
+    first_said: tuple[tuple[dt.datetime, str], ...] = ()  # (when each source first spoke about it, source), sorted
     standing: tuple[StatementRecord, ...] = ()  # each source's standing statement, in ``speakers`` order
     withdrawn: tuple[StatementRecord, ...] = ()  # the retracted statements, in log order
+
+    @property
+    def speakers(self) -> tuple[str, ...]:
+        """The sources that spoke about the fact, in the order they first did: by the time said, then by id.
+
+        Not by log order, so that two logs merged in different orders read the same labels.
+        """
+        return tuple(source for _, source in self.first_said)
 
 
 @frozen
@@ -156,12 +164,14 @@ def _(event: ev.Statement, state: FactState | None) -> FactState | None:
     if state is None:
         return None
     record = StatementRecord.from_event(event)
-    speakers = state.speakers if record.source in state.speakers else state.speakers + (record.source,)
+    first_said = _first_said(state.first_said, record)
     held = next((r for r in state.standing if r.source == record.source), None)
+    standing = state.standing
     # a statement said before the source's standing one (recorded late) does not replace it
-    standing = state.standing if held and record.order <= held.order else _stand(state.standing, record, speakers)
-    return evolve(state, statements=state.statements + (record,), speakers=speakers, standing=standing,
-                  updated_seq=event.seq or 0)
+    if held is None or record.order > held.order:
+        standing = (*(r for r in standing if r.source != record.source), record)
+    return evolve(state, statements=state.statements + (record,), first_said=first_said,
+                  standing=_in_order(standing, first_said), updated_seq=event.seq or 0)
 
 
 @_apply.register
@@ -178,17 +188,26 @@ def _(event: ev.Retract, state: FactState | None) -> FactState | None:
         # the source falls back to its latest statement that still stands, if any
         standing = tuple(r for r in standing if r.event_id != target.event_id)
         fallback = _latest_standing(records, target.source)
-        standing = _stand(standing, fallback, state.speakers) if fallback else standing
+        standing = _in_order((*standing, fallback), state.first_said) if fallback else standing
     withdrawn = tuple(r for r in records if r.retracted_by is not None)
     return evolve(state, statements=records, standing=standing, withdrawn=withdrawn, updated_seq=event.seq or 0)
 
 
-def _stand(standing: tuple[StatementRecord, ...], record: StatementRecord,
-           speakers: tuple[str, ...]) -> tuple[StatementRecord, ...]:
-    """``standing`` with ``record`` as its source's standing statement, kept in the order sources first spoke."""
-    rank = {source: index for index, source in enumerate(speakers)}
-    rest = [r for r in standing if r.source != record.source]
-    return tuple(sorted([*rest, record], key=lambda r: rank[r.source]))
+def _first_said(first_said: tuple[tuple[dt.datetime, str], ...],
+                record: StatementRecord) -> tuple[tuple[dt.datetime, str], ...]:
+    """``first_said`` with the record's source at the earliest time it said anything about the fact."""
+    known = {source: when for when, source in first_said}
+    if record.source in known and known[record.source] <= record.observed_at:
+        return first_said
+    known[record.source] = record.observed_at
+    return tuple(sorted((when, source) for source, when in known.items()))
+
+
+def _in_order(records: Iterable[StatementRecord],
+              first_said: tuple[tuple[dt.datetime, str], ...]) -> tuple[StatementRecord, ...]:
+    """The records, one per source, in the order their sources first spoke."""
+    rank = {source: index for index, (_, source) in enumerate(first_said)}
+    return tuple(sorted(records, key=lambda r: rank[r.source]))
 
 
 def _latest_standing(records: Iterable[StatementRecord], source: str) -> StatementRecord | None:
@@ -319,7 +338,8 @@ def derive(state: FactState, sources: Mapping[str, SourceInfo]) -> Belief:
     withdrawn = state.withdrawn
     standing_sources = {r.source for r in standing}
     # A withdrawn decline took no stance, so withdrawing it neither retracts the fact nor reads "withdrawn".
-    unsaid = [r for r in withdrawn if r.type != "decline" and r.source not in standing_sources]
+    unsaid = _in_order({r.source: r for r in withdrawn if r.type != "decline" and r.source not in standing_sources}
+                       .values(), state.first_said)
     status = fact_status(standing, any(r.type != "decline" for r in withdrawn))
     parties = party_stances(state, standing, sources)
     return Belief(

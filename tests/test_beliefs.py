@@ -174,11 +174,30 @@ def test_retracting_a_late_recorded_older_statement_changes_nothing_standing(sto
     assert after.status == "denied"
 
 
-def test_standing_statements_keep_the_order_sources_first_spoke(story):
+def test_sources_are_read_out_in_the_order_they_first_spoke(story):
     story.say("claim", "tass", 50)
-    story.say("claim", "butusov", 10)
+    story.say("claim", "butusov", 30)  # recorded after TASS, said before
     story.say("claim", "tass", 60)
-    assert [r.source for r in story.belief().standing] == ["tass", "butusov"]
+    belief = story.belief()
+    assert [r.source for r in belief.standing] == ["butusov", "tass"]
+    assert belief.label == "claimed: by Yuriy Butusov, TASS; unconfirmed by Ukraine, Russia"
+    story.say("decline", "tass", 10)  # recorded last, said first: TASS first spoke at 10 after all
+    assert story.belief().label == "claimed: by TASS, Yuriy Butusov; unconfirmed by Ukraine, Russia"
+
+
+def test_the_label_does_not_depend_on_the_order_statements_were_recorded():
+    # two analysts record the same statements in different orders (or two logs are merged): same label
+    def told(order: list[int]) -> str:
+        s = Story()
+        for source in ("a", "b", "c"):
+            s.source(source, source.upper(), "official" if source == "c" else "agency", "russia")
+        s.fact("f")
+        said = [("claim", "a", 10), ("claim", "b", 10), ("deny", "c", 5)]
+        for index in order:
+            s.say(*said[index])
+        return s.belief().label
+
+    assert told([0, 1, 2]) == told([2, 1, 0]) == told([1, 2, 0]) == "disputed: claimed by A, B; denied by Russia"
 
 
 # --- party stances: only a party's official sources speak for it ------------------------------------------

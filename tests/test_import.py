@@ -98,8 +98,6 @@ def test_two_analysts_logs_merge_into_one(sample, tmp_path, run, db_path):
         assert status_of(path) == status_now  # the projections were right straight after the import
 
 
-@pytest.mark.xfail(strict=True, reason="beliefs lists sources in the order of their first statement's seq, "
-                   "and seq order differs between two merged logs")
 def test_merged_logs_read_the_same_labels(sample, tmp_path, run, db_path):
     run("import", write_lines(tmp_path / "start.jsonl", export_jsonl(sample, "--at-seq", "20").splitlines()))
     run("source", "add", "bbc", "--name", "BBC", "--kind", "media", "--at", "2022-03-30T13:00:00+00:00")
