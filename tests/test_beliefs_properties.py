@@ -225,7 +225,7 @@ SPLIT_STORY = (
 )
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @example(SPLIT_STORY, ([8, 9, 12], [15, 25, 60], 11))
 @given(stories, views)
 def test_live_rebuild_fold_and_both_clocks_agree(story_spec, view_spec):

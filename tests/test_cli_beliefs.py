@@ -404,21 +404,29 @@ def bulk_log(path, busy_statements: int) -> factlog.Log:
     return log
 
 
+def vm_steps(log: factlog.Log, action) -> int:
+    """How many steps SQLite's virtual machine takes (as its progress handler counts them) for ``action``."""
+    steps = [0]
+
+    def tick() -> int:
+        steps[0] += 1
+        return 0
+
+    log.store.conn.set_progress_handler(tick, 1)
+    try:
+        action()
+    finally:
+        log.store.conn.set_progress_handler(None, 0)
+    return steps[0]
+
+
 def append_cost(path, busy_statements: int, monkeypatch) -> tuple[int, int]:
-    """(events decoded, SQLite VM instructions) for one claim about the quiet fact."""
+    """(events decoded, SQLite VM steps) for one claim about the quiet fact."""
     with bulk_log(path, busy_statements) as log:
         decoded = counting_decodes(monkeypatch)
-        steps = [0]
-
-        def tick() -> int:
-            steps[0] += 1
-            return 0
-
-        log.store.conn.set_progress_handler(tick, 1)
-        log.claim("quiet", "a", at=W.format("03"))
-        log.store.conn.set_progress_handler(None, 0)
+        steps = vm_steps(log, lambda: log.claim("quiet", "a", at=W.format("03")))
         monkeypatch.undo()
-        return decoded[0], steps[0]
+        return decoded[0], steps
 
 
 def test_an_append_recomputes_only_the_touched_fact(tmp_path, monkeypatch):
@@ -441,6 +449,26 @@ def test_a_past_query_reads_only_the_events_in_its_view(tmp_path, monkeypatch):
         decoded[0] = 0
         [row] = log.status("quiet", log.clock(valid_at=W.format("01")))
         assert (row["status"], decoded[0]) == ("claimed", 2)
+
+
+def past_costs(path, busy_statements: int) -> list[int]:
+    """SQLite VM steps of past views that hold only the first events of the log."""
+    with bulk_log(path, busy_statements) as log:
+        early = log.clock(as_of=next(log.events(type="claim")).recorded_at)
+        views = [
+            lambda: log.status(clock=log.clock(at_seq=5)),
+            lambda: log.status(clock=early),
+            lambda: log.status("quiet", log.clock(at_seq=5)),
+            lambda: list(log.replay(log.clock(at_seq=5))),
+            lambda: log.history("quiet", log.clock(at_seq=5)),
+        ]
+        return [vm_steps(log, view) for view in views]
+
+
+def test_a_past_view_costs_what_it_holds_not_the_log(tmp_path):
+    # every fact at --at-seq 5 must not walk the (fact, seq) index of the whole log (it once took 70x)
+    small, large = past_costs(tmp_path / "small.db", 5), past_costs(tmp_path / "large.db", 3000)
+    assert all(big <= 1.5 * little + 5 for little, big in zip(small, large)), (small, large)
 
 
 def best_of_three(action) -> float:
