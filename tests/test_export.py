@@ -304,3 +304,10 @@ def test_progress_bar_draws_and_clears_on_a_terminal(capsys):
     assert progress.bar is not None and progress.bar.tasks[0].completed == 1000
     progress.close()
     assert capsys.readouterr().out == ""  # the bar is on stderr only
+
+
+def test_exporting_over_the_log_itself_is_refused(sample, run, db_path):
+    before = db_path.read_bytes()
+    result = run("export", "jsonl", "-o", db_path, ok=False)
+    assert result.exit_code == 1 and "is the log itself" in result.stderr
+    assert db_path.read_bytes() == before

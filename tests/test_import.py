@@ -87,7 +87,7 @@ def test_two_analysts_logs_merge_into_one(sample, tmp_path, run, db_path):
     assert all(by_id[e["id"]] == content_of(e) for e in events(db_path))
     ours, theirs = status_of(sample), run.json("status")
     for row in ours + theirs:
-        del row["updated_seq"], row["label"]  # positions differ between the two logs; see the test below
+        del row["updated_seq"]  # positions differ between the two logs; what is believed does not
     assert sorted(ours, key=lambda r: r["fact"]) == sorted(theirs, key=lambda r: r["fact"])
     hurt = next(r for r in theirs if r["fact"] == "belgorod-soldiers-hurt")
     assert hurt["status"] == "disputed" and hurt["parties"] == {"russia": "denied"}
@@ -202,3 +202,20 @@ def test_a_missing_file_is_an_error_and_creates_no_log(db_path, run, tmp_path):
     result = run("import", tmp_path / "nope.jsonl", ok=False)
     assert result.exit_code == 1 and result.stderr == f"Error: no file {tmp_path / 'nope.jsonl'} to import\n"
     assert not db_path.exists()
+
+
+def test_an_overlong_line_is_refused_without_reading_it_all(tmp_path, run, db_path):
+    file = tmp_path / "huge.jsonl"
+    file.write_bytes(b'{"id": "' + b"x" * (5 * 1024 * 1024) + b'"}\n')
+    result = run("import", file, ok=False)
+    assert result.exit_code == 1 and result.stderr == "Error: line 1 is longer than 4 MiB\n"
+
+
+def test_importing_the_log_file_itself_is_refused_as_not_jsonl(sample, run, db_path):
+    run("import", write_lines(tmp_path_of(db_path) / "a.jsonl", export_jsonl(sample).splitlines()))
+    result = run("import", db_path, ok=False)
+    assert result.exit_code == 1 and "line 1" in result.stderr
+
+
+def tmp_path_of(path):
+    return path.parent

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import secrets
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -97,7 +96,7 @@ def atomic_file(path: str) -> Iterator[IO[bytes]]:
         raise FactlogError(f"cannot write {path}: folder {folder} does not exist")
     if os.path.isdir(path):
         raise FactlogError(f"cannot write {path}: it is a folder")
-    temp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(4)}.tmp")
+    temp = os.path.join(folder, f".{os.path.basename(path)}.{os.urandom(4).hex()}.tmp")
     descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
     try:
         with os.fdopen(descriptor, "wb") as out:
@@ -176,6 +175,9 @@ def export_command(log: Any, format_name: str, view: str | None, as_of: str | No
         except BrokenPipeError:
             _quiet_broken_pipe()
         return
+    if os.path.exists(output) and any(os.path.exists(p) and os.path.samefile(output, p)
+                                      for p in (log.store.path, log.store.path + "-wal", log.store.path + "-shm")):
+        raise InvalidInput(f"{output} is the log itself; export to another file")
     with atomic_file(output) as out:
         run_exporter(exporter, provider, request, out, Progress(f"exporting {exporter.name}"))
 
