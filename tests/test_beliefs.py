@@ -430,7 +430,8 @@ def test_explain_gives_the_rules_and_the_standing_statements(story):
     belief = story.belief()
     why = bl.explain(belief, bl.fold_log(story.events).sources)
     assert why["status"] == "claimed"
-    assert why["rule"] == "standing claims, no confirmation and no denial (claimed: Yuriy Butusov, TASS; declined: Vyacheslav Gladkov)"
+    assert why["rule"] == ("standing claims, no confirmation and no denial"
+                           " (claimed: Yuriy Butusov, TASS; declined: Vyacheslav Gladkov)")
     assert why["parties"] == {
         "ukraine": {"stance": "unconfirmed", "rule": "no official source of it has a standing statement"},
         "russia": {"stance": "declined", "rule": "its official sources only decline (Vyacheslav Gladkov declines)"},
