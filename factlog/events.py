@@ -14,11 +14,14 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar
+from functools import cache
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
-import cattrs
 from attrs import field, frozen
+
+if TYPE_CHECKING:
+    import cattrs
 
 from .errors import InvalidInput
 from .times import format_time, parse_time
@@ -283,6 +286,8 @@ def _strict_slug_tuple(value: Any, _: Any) -> tuple[str, ...]:
 
 
 def _make_converter() -> cattrs.Converter:
+    import cattrs
+
     converter = cattrs.Converter(forbid_extra_keys=True)
     converter.register_structure_hook(str, _strict_str)
     converter.register_structure_hook(int, _strict_int)
@@ -293,17 +298,31 @@ def _make_converter() -> cattrs.Converter:
     return converter
 
 
-converter = _make_converter()
+@cache
+def get_converter() -> cattrs.Converter:
+    """The converter, built on first use: the fast path below handles the usual records, so most commands never
+    import cattrs nor build it."""
+    return _make_converter()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "converter":  # ``events.converter``, as before it was built lazily
+        return get_converter()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _format_exception(exc: BaseException, type_: Any) -> str:
     # Our hooks and validators write messages meant for people; keep them rather than cattrs' generic ones.
+    import cattrs
+
     if isinstance(exc, (ValueError, TypeError)) and str(exc) and not isinstance(exc, cattrs.BaseValidationError):
         return str(exc)
     return cattrs.v.format_exception(exc, type_)
 
 
 def _describe(exc: Exception, cls: type[Event]) -> str:
+    import cattrs
+
     if isinstance(exc, cattrs.BaseValidationError):
         messages = cattrs.transform_error(exc, path=cls.TYPE, format_exception=_format_exception)
         return "; ".join(messages)
@@ -384,8 +403,10 @@ def structure(flat: Mapping[str, Any], cls: type[Event]) -> Event:
         return _fast_structure(flat, cls)
     except Exception:  # noqa: BLE001  (the converter below decides, and words the error)
         pass
+    import cattrs
+
     try:
-        return converter.structure(dict(flat), cls)
+        return get_converter().structure(dict(flat), cls)
     except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
         raise InvalidInput(f"invalid {cls.TYPE} event: {_describe(exc, cls)}") from None
 
@@ -413,14 +434,26 @@ def from_wire(record: Mapping[str, Any]) -> Event:
 
 def to_wire(event: Event) -> dict[str, Any]:
     """The wire record of an event, in a fixed key order."""
-    raw = converter.unstructure(event)
-    record: dict[str, Any] = {"seq": event.seq, "id": event.id, "type": event.TYPE, "version": event.VERSION}
-    for name in ("recorded_at", "observed_at", "recorded_by"):
-        record[name] = raw[name]
-    record["data"] = {name: raw[name] for name in data_fields(type(event))}
-    record["prev_hash"] = event.prev_hash
-    record["hash"] = event.hash
-    return record
+    return {
+        "seq": event.seq, "id": event.id, "type": event.TYPE, "version": event.VERSION,
+        "recorded_at": format_time(event.recorded_at), "observed_at": format_time(event.observed_at),
+        "recorded_by": event.recorded_by,
+        "data": {name: _plain(getattr(event, name)) for name in _DATA_FIELDS[type(event)]},
+        "prev_hash": event.prev_hash, "hash": event.hash,
+    }
+
+
+def _plain(value: Any) -> Any:
+    """What the converter's unstructure hooks give, without generating code for it at every start (a write
+    command builds one wire record, and compiling the converter's function for it cost more than the write)."""
+    if isinstance(value, dt.datetime):
+        return format_time(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+_DATA_FIELDS = {cls: data_fields(cls) for cls in EVENT_CLASSES.values()}
 
 
 def content_of(record: Mapping[str, Any]) -> dict[str, Any]:
