@@ -134,9 +134,6 @@ class Store:
         if self._pending_migrations(tables):
             self._migrate()
         self.conn.execute("PRAGMA synchronous = NORMAL")
-        # The log's indexes outgrow SQLite's default 2 MiB page cache at about 50,000 events; with 64 MiB an
-        # import of a million events keeps its index pages in memory (the cache grows only as it is used).
-        self.conn.execute("PRAGMA cache_size = -65536")
 
     def _is_factlog(self, tables: set[str]) -> bool:
         from .migrations import MIGRATION_SET
@@ -178,6 +175,10 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[None]:
         """One write transaction. IMMEDIATE takes the write lock at BEGIN, so two writers never interleave."""
+        # The log's indexes outgrow SQLite's default 2 MiB page cache at about 50,000 events; with 64 MiB an
+        # import of a million events keeps its index pages in memory. Only writers ask for it: the cache grows
+        # as it is used, and a read that streams the whole log (an export) needs none.
+        self.conn.execute("PRAGMA cache_size = -65536")
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield

@@ -96,7 +96,7 @@ def test_no_third_party_plugins(site, invoke):
     assert json.loads(invoke("plugins", "list", "--json").stdout) == []
     builtins = json.loads(invoke("plugins", "list", "--all", "--json").stdout)
     assert {p["name"] for p in builtins} >= {"csv", "json", "markdown", "jsonl"}
-    assert all(p["builtin"] and p["distribution"] == "factlog" for p in builtins)
+    assert all(p["builtin"] and p["distribution"] == "factlog" and p["error"] is None for p in builtins)
 
 
 def test_a_plugin_is_listed_with_its_hooks_and_exporters(site, invoke, monkeypatch):
@@ -167,6 +167,14 @@ def test_duplicate_exporter_names_are_refused_naming_both_plugins(site):
     assert [w for w in warnings if second in w] == [f"factlog: plugin {second}: {error}"]
 
 
+def test_a_plugin_cannot_take_a_builtin_format_name(site):
+    # 'a-plugin' sorts before 'factlog': the built-ins still load first and keep their names
+    name = site.good("a-plugin", "csv")
+    loaded, warnings = load()
+    assert loaded.infos[loaded.plugin_of("csv")].builtin
+    assert "csv" in loaded.infos[name].error and "both" in loaded.infos[name].error
+
+
 BROKEN = {
     "raises-at-import": ("raise RuntimeError('cannot start: no API key')",
                          "failed to import: RuntimeError: cannot start: no API key"),
@@ -204,6 +212,10 @@ def test_a_broken_plugin_is_reported_and_everything_else_works(site, invoke, run
 
     assert json.loads(invoke("status", "--json").stdout)[0]["status"] == "open"
     assert invoke("plugins", "list", "--all").exit_code == 0
+    exported = invoke("export", "csv")
+    assert exported.stdout.startswith("fact,") and "blast" in exported.stdout
+    assert [line for line in exported.stderr.splitlines() if broken in line] == warnings
+    assert invoke("export", "fine").stdout == "blast=open\n"
 
 
 def test_a_hook_may_take_fewer_arguments_than_the_spec(site):

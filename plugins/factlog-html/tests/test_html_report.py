@@ -1,0 +1,291 @@
+"""factlog-html through the real command line, read back with ``html.parser`` (and, when one is installed, a
+real headless Chromium): content against ``status``/``why``/``log``, self-containment, hostile text, and the
+timeline against ``status --valid-at``."""
+
+import json
+import os
+import shutil
+import struct
+import subprocess
+import time
+import zlib
+
+import pytest
+
+from factlog import open_log
+from factlog.testing import HOSTILE_TEXTS, HOSTILE_URLS, ExporterSuite, build_sample_log, export, invoke
+
+import html_dom
+
+
+def parse_report(data: bytes) -> list[dict]:
+    """Per fact what the page shows, in the shared suite's terms."""
+    root = html_dom.parse(data.decode("utf-8"))
+    facts = []
+    for section in root.find_all("section", "fact"):
+        badge = section.find("span", "status").text()
+        assert section.attrs["data-status"] == badge
+        parties = section.find("dl", "parties")
+        standing = section.find("table", "standing")
+        facts.append({
+            "fact": section.attrs["data-fact"],
+            "status": badge,
+            "statement": section.find("span", "statement").text(),
+            "label": section.find("p", "label").text(),
+            "parties": {div.attrs["data-party"]: div.find("dd").text() for div in parties.find_all("div")}
+            if parties else {},
+            "sources": {tr.attrs["data-source"]: tr.attrs["data-stance"] for tr in standing.find_all("tr")
+                        if "data-source" in tr.attrs} if standing else {},
+        })
+    return facts
+
+
+class TestHtmlSuite(ExporterSuite):
+    format_name = "html"
+    parse = staticmethod(parse_report)
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    return build_sample_log(tmp_path_factory.mktemp("sample") / "sample.db")
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    return build_sample_log(tmp_path_factory.mktemp("hostile") / "hostile.db", hostile=True)
+
+
+# Everything the exporter itself writes; hostile text must not add to it.
+TAGS = {"#document", "html", "head", "meta", "title", "style", "body", "header", "h1", "p", "table", "thead", "tbody",
+        "tr", "th", "td", "a", "span", "main", "section", "h2", "code", "dl", "div", "dt", "dd", "figure",
+        "figcaption", "svg", "rect", "text", "line", "g", "circle", "path", "caption", "time", "footer"}
+
+
+def assert_self_contained(root):
+    """Nothing in the page makes a browser fetch or run anything."""
+    for node in root.iter():
+        assert node.tag in TAGS, f"unexpected <{node.tag}>"
+        for name, value in node.attrs.items():
+            assert not name.startswith("on"), f"event handler {name} on <{node.tag}>"
+            assert name not in ("src", "srcset", "action", "formaction", "background", "poster", "xlink:href")
+            if name == "href":
+                assert node.tag == "a", f"href on <{node.tag}>"
+                assert value.startswith(("https://", "http://", "#fact-")), value
+            if name == "style":
+                raise AssertionError(f"inline style attribute on <{node.tag}>")
+    css = root.find("style").text()
+    assert "url(" not in css and "@import" not in css and "@font-face" not in css
+    policy = [m for m in root.find_all("meta") if m.attrs.get("http-equiv") == "Content-Security-Policy"]
+    assert policy and "default-src 'none'" in policy[0].attrs["content"]
+
+
+def test_the_page_is_self_contained(sample):
+    assert_self_contained(html_dom.parse(export(sample, "html").decode("utf-8")))
+
+
+def test_hostile_text_is_escaped_text_and_bad_links_are_not_links(hostile):
+    data = export(hostile, "html").decode("utf-8")
+    root = html_dom.parse(data)  # strict: text that closed an element would fail here
+    assert_self_contained(root)
+    quotes = {td.text() for td in root.find_all("td", "quote")}
+    titles = " ".join(g.find("title").text() for g in root.find_all("g", "mark"))
+    for text in HOSTILE_TEXTS:  # each shown as it was said: in the table if it stands, always in the timeline
+        assert text in titles, text
+    standing = {statement["quote"] for fact in fact_sections(hostile) for statement in why(hostile, fact)["standing"]}
+    assert standing - {None} <= quotes and set(HOSTILE_TEXTS) & quotes
+    links = [a.attrs["href"] for a in root.find_all("a") if not a.attrs["href"].startswith("#")]
+    assert "https://example.org/a_(b)|c?x=1&y=<2>&amp;z" in links  # the href is the url, exactly
+    shown = {span.text() for span in root.find_all("span", "url")}
+    assert {"javascript:alert(document.cookie)", "data:text/html,<script>alert(1)</script>"} <= shown
+    assert "<script" not in data.lower().replace("&lt;script", "")
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+def test_a_link_is_an_http_link_or_plain_text(plugin, url):
+    node = html_dom.parse(f"<p>{plugin.link(url)}</p>").find("p").children[0]
+    if url.strip().lower().startswith(("http://", "https://")):
+        assert node.tag == "a" and node.attrs == {"href": url.strip(), "rel": "nofollow noopener noreferrer"}
+    else:
+        assert node.tag == "span" and node.text() == url.strip() and set(node.attrs) == {"class"}
+
+
+def test_parties_and_names_are_displayed(sample):
+    root = html_dom.parse(export(sample, "html").decode("utf-8"))
+    section = next(s for s in root.find_all("section") if s.attrs["data-fact"] == "belgorod-ukrainian-missile")
+    assert [dt.text() for dt in section.find("dl", "parties").find_all("dt")] == ["Ukraine", "Russia"]
+    assert "Yuriy Butusov" in section.find("table", "standing").text()
+
+
+def fact_sections(log_path, *args):
+    root = html_dom.parse(export(log_path, "html", *args).decode("utf-8"))
+    return {s.attrs["data-fact"]: s for s in root.find_all("section", "fact")}
+
+
+def why(log_path, fact):
+    explained = json.loads(invoke(log_path, "why", fact, "--json"))
+    return explained[0] if isinstance(explained, list) else explained
+
+
+def test_the_timeline_has_a_mark_for_every_statement(sample):
+    for fact, section in fact_sections(sample).items():
+        said = {e["id"]: e for e in json.loads(invoke(sample, "log", "--fact", fact, "--json"))
+                if e["type"] in ("claim", "confirm", "deny", "decline")}
+        withdrawn = {e["data"]["target"] for e in json.loads(invoke(sample, "log", "--fact", fact, "--json"))
+                     if e["type"] == "retract"}
+        standing = why(sample, fact)["standing"]
+        marks = {g.attrs["data-event"]: g for g in section.find_all("g", "mark")}
+        assert set(marks) == set(said), fact
+        for event_id, mark in marks.items():
+            assert mark.attrs["data-type"] == said[event_id]["type"]
+            assert mark.attrs["data-source"] == said[event_id]["data"]["source"]
+        assert {i for i, m in marks.items() if "withdrawn" in m.classes} == withdrawn
+        assert {i for i, m in marks.items() if "standing" in m.classes} == {s["event_id"] for s in standing}
+
+
+@pytest.mark.parametrize("clock", [(), ("--valid-at", "2022-03-30T06:00:00+00:00"), ("--at-seq", "20")])
+def test_the_status_band_is_the_status_at_each_moment(sample, clock):
+    """Each band segment says what ``status --valid-at <its start>`` says; the last one is the status now."""
+    status = {row["fact"]: row["status"] for row in json.loads(invoke(sample, "status", *clock, "--json"))}
+    transaction = [arg for arg in clock if arg != "--valid-at" and not arg.startswith("2022")]
+    checked = 0
+    for fact, section in fact_sections(sample, *clock).items():
+        bands = section.find_all("rect", "band")
+        if not bands:  # nobody spoke about it
+            assert status[fact] == "open" and section.find("svg") is None
+            continue
+        assert bands[-1].attrs["data-status"] == status[fact]
+        assert all(a.attrs["data-status"] != b.attrs["data-status"] for a, b in zip(bands, bands[1:]))
+        assert "data-from" not in bands[0].attrs and bands[0].attrs["data-status"] == "open"
+        for band in bands[1:]:
+            then = json.loads(invoke(sample, "status", fact, *transaction, "--valid-at", band.attrs["data-from"],
+                                     "--json"))
+            assert then[0]["status"] == band.attrs["data-status"], (fact, band.attrs)
+            checked += 1
+    assert checked >= 3
+
+
+def test_the_timeline_is_drawn_in_valid_time_whatever_the_order_of_recording(tmp_path):
+    path = tmp_path / "story.db"
+    with open_log(path, user="analyst") as log:
+        log.add_source("reporter", "A reporter", kind="journalist")
+        log.add_source("ministry", "The ministry", kind="official", party="ukraine")
+        log.open_fact("bridge-hit", "The bridge was hit", parties=["ukraine"], occurred_at="2022-05-01T02:00:00Z")
+        claim = log.claim("bridge-hit", "reporter", quote="It was hit", at="2022-05-01T06:00:00Z")
+        # recorded out of order: the confirmation (said last) is logged before the denial and the retraction
+        confirm = log.confirm("bridge-hit", "ministry", at="2022-05-03T09:00:00Z")
+        deny = log.deny("bridge-hit", "ministry", quote="Nothing happened", at="2022-05-01T12:00:00Z")
+        log.retract(claim.id, reason="wrong bridge", at="2022-05-02T08:00:00Z")
+    section = fact_sections(path)["bridge-hit"]
+    bands = [(b.attrs["data-status"], b.attrs.get("data-from")) for b in section.find_all("rect", "band")]
+    assert bands == [("open", None), ("claimed", "2022-05-01T06:00:00+00:00"),
+                     ("disputed", "2022-05-01T12:00:00+00:00"), ("denied", "2022-05-02T08:00:00+00:00"),
+                     ("confirmed", "2022-05-03T09:00:00+00:00")]
+    marks = {g.attrs["data-event"]: g.classes for g in section.find_all("g", "mark")}
+    assert "withdrawn" in marks[claim.id] and "superseded" in marks[deny.id] and "standing" in marks[confirm.id]
+    assert section.find("path", "withdrawal") is not None and section.find("line", "occurred") is not None
+    assert "wrong bridge" in section.find("table", "withdrawn").text()
+
+
+def test_a_fact_nobody_spoke_about_has_no_timeline(tmp_path):
+    path = tmp_path / "quiet.db"
+    with open_log(path, user="analyst") as log:
+        log.open_fact("quiet", "Nothing was said about this")
+    section = fact_sections(path)["quiet"]
+    assert section.find("svg") is None and "No statements" in section.text()
+
+
+def test_the_same_bytes_in_any_time_zone(sample, monkeypatch):
+    first = export(sample, "html")
+    monkeypatch.setenv("TZ", "Asia/Kathmandu")
+    time.tzset()
+    try:
+        assert export(sample, "html") == first
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_only_the_beliefs_view(sample):
+    from click.testing import CliRunner
+
+    from factlog.cli import cli
+
+    result = CliRunner().invoke(cli, ["--db", str(sample), "export", "html", "--view", "stances"])
+    assert result.exit_code == 1 and result.stderr.startswith("Error:")
+
+
+# --- in a real browser -------------------------------------------------------------------------------------
+
+BROWSERS = ("chromium-headless-shell", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+BROWSER = next((path for path in map(shutil.which, BROWSERS) if path), None)
+needs_browser = pytest.mark.skipif(BROWSER is None, reason="no headless Chromium installed")
+
+
+def browser(*args, timeout=60):
+    command = [BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", *args]
+    return subprocess.run(command, capture_output=True, timeout=timeout, check=True)
+
+
+@needs_browser
+@pytest.mark.slow
+def test_a_browser_renders_the_timelines(sample, tmp_path):
+    page = tmp_path / "report.html"
+    page.write_bytes(export(sample, "html"))
+    # the browser's own parse: every timeline arrived as SVG, with its band and its marks
+    dom = html_dom.parse(browser("--dump-dom", page.as_uri()).stdout.decode("utf-8"))
+    sections = dom.find_all("section", "fact")
+    assert len(sections) == len(fact_sections(sample))
+    drawn = [s for s in sections if s.find("svg") is not None]
+    assert len(drawn) >= len(sections) - 1  # one fact of the sample has no statement
+    assert all(s.find("rect", "band") is not None and s.find("g", "mark") is not None for s in drawn)
+    shot = tmp_path / "report.png"
+    browser("--window-size=1000,1600", f"--screenshot={shot}", page.as_uri())
+    width, height, pixels = read_png(shot.read_bytes())
+    assert (width, height) == (1000, 1600)
+    # the status colours of the summary badges and the bands are on screen: the page was drawn, with its CSS
+    for colour in ((0x1a, 0x7f, 0x37), (0x9a, 0x67, 0x00), (0xcf, 0x22, 0x2e)):  # confirmed, claimed, denied
+        assert colour in pixels, colour
+
+
+def read_png(data: bytes) -> tuple[int, int, set]:
+    """Width, height and the set of RGB colours of an 8-bit RGB or RGBA PNG (no imaging library needed)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    offset, chunks, header = 8, [], None
+    while offset < len(data):
+        length, kind = struct.unpack(">I4s", data[offset:offset + 8])
+        body = data[offset + 8:offset + 8 + length]
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            chunks.append(body)
+        offset += 12 + length
+    width, height, depth, colour_type = header[:4]
+    assert depth == 8 and colour_type in (2, 6), header
+    step = 3 if colour_type == 2 else 4
+    raw, stride = zlib.decompress(b"".join(chunks)), width * step
+    previous, colours, at = bytearray(stride), set(), 0
+    for _ in range(height):
+        kind, line = raw[at], bytearray(raw[at + 1:at + 1 + stride])
+        at += 1 + stride
+        _unfilter(kind, line, previous, step)
+        colours.update(zip(line[0::step], line[1::step], line[2::step]))
+        previous = line
+    return width, height, colours
+
+
+def _unfilter(kind: int, line: bytearray, previous: bytearray, step: int) -> None:
+    for i in range(len(line)):
+        left = line[i - step] if i >= step else 0
+        up, corner = previous[i], previous[i - step] if i >= step else 0
+        if kind == 1:
+            line[i] = (line[i] + left) & 0xFF
+        elif kind == 2:
+            line[i] = (line[i] + up) & 0xFF
+        elif kind == 3:
+            line[i] = (line[i] + (left + up) // 2) & 0xFF
+        elif kind == 4:
+            estimate = left + up - corner
+            pa, pb, pc = abs(estimate - left), abs(estimate - up), abs(estimate - corner)
+            line[i] = (line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 0xFF
+
+
