@@ -43,14 +43,15 @@ def list_command(show_all: bool, as_json: bool) -> None:
       factlog plugins list --all --json
     """
     from ..plugins import get_plugins
-    from .output import echo_json, print_table
+    from .output import Column, echo_json, print_table
 
     infos = [info for info in get_plugins().infos.values() if show_all or not info.builtin]
     if as_json:
         echo_json(info.as_dict() for info in infos)
         return
     print_table(
-        ["name", "distribution", "version", "hooks", "exporters", "error"],
+        [Column("name", "key"), Column("distribution", "key", optional=2), Column("version", "num"),
+         Column("hooks", optional=1), "exporters", "error"],
         ([i.name, i.distribution or "", i.version or "", ", ".join(i.hooks), ", ".join(i.exporters), i.error or ""]
          for i in infos),
         empty="no plugins installed" if "FACTLOG_LOAD_PLUGINS" not in os.environ
