@@ -63,10 +63,26 @@ def m003_events_no_overwrite(db: sqlite_utils.Database) -> None:
     db.executescript(NO_OVERWRITE_SQL)
 
 
+def m004_sql_views(db: sqlite_utils.Database) -> None:
+    """Views that let sqlite-utils and Datasette read beliefs, stances and the event log without factlog."""
+    from .sql_views import create_views
+
+    create_views(db.conn)
+
+
+def m005_search_index(db: sqlite_utils.Database) -> None:
+    """The FTS5 index behind ``factlog search``, filled from the events already in the log."""
+    from .search_index import create_index
+
+    create_index(db.conn)
+
+
 STEPS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("m001_events", m001_events),
     ("m002_projections", m002_projections),
     ("m003_events_no_overwrite", m003_events_no_overwrite),
+    ("m004_sql_views", m004_sql_views),
+    ("m005_search_index", m005_search_index),
 )
 NAMES = tuple(name for name, _ in STEPS)
 

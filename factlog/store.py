@@ -21,6 +21,7 @@ from attrs import evolve, fields, frozen
 from . import beliefs as bl
 from . import events as ev
 from .errors import Conflict, FactlogError, IntegrityError, InvalidInput, LogUnavailable, NotFound
+from .search_index import index_event
 from .times import format_time
 
 GENESIS = "sha256:" + "0" * 64
@@ -248,6 +249,7 @@ class Store:
             (seq, event.id, *content[:5], pending.data_text, last_hash, digest, fact, source, target),
         )
         self._project_registration(event, seq)
+        index_event(self.conn, seq)
         if fact is not None:
             touched.add(fact)
         return placed(event, seq, last_hash, digest), True
@@ -363,11 +365,15 @@ class Store:
         import sqlite_utils
 
         from .projection_schema import create_projection_tables, drop_projection_tables
+        from .search_index import rebuild_index
+        from .sql_views import create_views
 
         db = sqlite_utils.Database(self.conn, execute_plugins=False)
         with self.write():
             drop_projection_tables(db)
             create_projection_tables(db)
+            create_views(self.conn)  # the views read the new tables; re-creating them keeps them valid
+            rebuild_index(self.conn)
             for event in self._events_where("type IN ('source-registered', 'fact-opened', 'fact-reworded')", ()):
                 self._project_registration(event, event.seq or 0)
             sources = self.source_map()

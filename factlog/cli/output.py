@@ -51,6 +51,25 @@ COLUMN_KINDS = {
 }
 
 
+MARKS = ("\x02", "\x03")  # around the words to stress in a ``Marked`` cell
+
+
+class Marked(str):
+    """A cell whose stressed words (e.g. search hits) are between ``MARKS``: bold where the output has styles."""
+
+    @property
+    def plain(self) -> str:
+        return self.replace(MARKS[0], "").replace(MARKS[1], "")
+
+    def rich(self) -> Any:
+        from rich.text import Text
+
+        text = Text()
+        for i, part in enumerate(self.replace(MARKS[1], MARKS[0]).split(MARKS[0])):
+            text.append(part, style="bold" if i % 2 else "")
+        return text
+
+
 def as_column(column: Column | str) -> Column:
     return column if isinstance(column, Column) else Column(column, COLUMN_KINDS.get(column, "text"))
 
@@ -161,7 +180,8 @@ def print_table(columns: Sequence[Column | str], rows: Iterable[Sequence[Any]], 
 
     spec = [as_column(c) for c in columns]
     spec = [c._replace(kind="status") if c.name in styled_columns else c for c in spec]
-    cells = [["" if cell is None else str(cell) for cell in row] for row in rows]
+    cells = [[cell if isinstance(cell, Marked) else "" if cell is None else str(cell) for cell in row]
+             for row in rows]
     out = console()
     if not cells:
         click.echo(f"({empty})")
@@ -189,7 +209,8 @@ TRAILING_BLANKS = re.compile(r" +((?:\x1b\[[0-9;]*m)*)$", re.MULTILINE)
 def _natural_width(header: str, cells: list[list[str]], index: int) -> int:
     from rich.cells import cell_len
 
-    return max(cell_len(line) for text in (header, *(row[index] for row in cells)) for line in text.splitlines() or [""])
+    texts = (header, *(getattr(row[index], "plain", row[index]) for row in cells))
+    return max(cell_len(line) for text in texts for line in text.splitlines() or [""])
 
 
 def _zones_in_headers(spec: list[Column], cells: list[list[str]]) -> list[Column]:
@@ -207,6 +228,8 @@ def _zones_in_headers(spec: list[Column], cells: list[list[str]]) -> list[Column
 
 
 def _cell(text: str, column: Column, width: int, text_class: Any) -> Any:
+    if isinstance(text, Marked):
+        return text.rich()
     if column.kind == "id":
         text = shorten_middle(text, width)
     return text_class(text, style=STATUS_STYLES.get(text, "") if column.kind == "status" else "")

@@ -1,0 +1,79 @@
+"""Full-text search over what was said: fact statements, quotes, notes and retraction reasons (SQLite FTS5).
+
+``search_index`` holds one row per text of each event. It is an index of the log, kept in step with it by the
+append transaction itself (``index_event``), filled from the stored events by the same SQL when the log is
+migrated or rebuilt, so the three paths cannot disagree. Imports nothing beyond the standard library: it runs
+on the write path.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+from .errors import InvalidInput
+
+TABLE = "search_index"
+FIELDS = ("statement", "quote", "note", "reason")
+SNIPPET_TOKENS = 16
+
+CREATE_SQL = f"""
+CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5(
+  text, field UNINDEXED, fact UNINDEXED, source UNINDEXED, type UNINDEXED, event_id UNINDEXED, seq UNINDEXED,
+  tokenize = 'porter unicode61 remove_diacritics 2'
+)"""
+
+# The texts of the events chosen by ``where``: straight from the stored JSON, the same for append and rebuild.
+FILL_SQL = f"""
+INSERT INTO {TABLE} (text, field, fact, source, type, event_id, seq)
+SELECT f.value, f.key, e.fact, e.source, e.type, e.id, e.seq
+FROM events AS e, json_each(e.data) AS f
+WHERE f.key IN ({", ".join(f"'{name}'" for name in FIELDS)}) AND f.type = 'text' AND f.value <> ''
+"""
+
+
+def create_index(conn: sqlite3.Connection) -> None:
+    """Create the index and fill it from every event in the log (migration)."""
+    conn.execute(CREATE_SQL)
+    conn.execute(FILL_SQL)
+
+
+def rebuild_index(conn: sqlite3.Connection) -> None:
+    """Drop the index and fill it afresh from the log (``factlog rebuild``)."""
+    conn.execute(f"DROP TABLE IF EXISTS {TABLE}")
+    create_index(conn)
+
+
+def index_event(conn: sqlite3.Connection, seq: int) -> None:
+    """Index the texts of the event just appended at ``seq``, inside the append's own transaction."""
+    conn.execute(FILL_SQL + " AND e.seq = ?", (seq,))
+
+
+def search(conn: sqlite3.Connection, query: str, limit: int | None = 20,
+           marks: tuple[str, str] = ("**", "**")) -> Iterator[dict[str, Any]]:
+    """The best matches of an FTS5 ``query`` (words, "phrases", OR, NOT, prefix*), best first; in each
+    ``snippet`` the matched words are wrapped in ``marks``."""
+    if not query.strip():
+        raise InvalidInput("give some words to search for")
+    sql = (
+        f"SELECT s.seq, s.event_id, s.type, s.fact, s.source, s.field, s.text,"
+        f" snippet({TABLE}, 0, ?, ?, '…', ?), b.status"
+        f" FROM {TABLE} AS s LEFT JOIN beliefs AS b ON b.fact = s.fact"
+        f" WHERE {TABLE} MATCH ? ORDER BY s.rank, s.seq LIMIT ?"
+    )
+    try:
+        found = conn.execute(sql, (*marks, SNIPPET_TOKENS, query, -1 if limit is None else limit)).fetchall()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise
+        raise InvalidInput(f"cannot search for {query!r}: {exc}; add --quote to search for the words as written"
+                           ) from None
+    keys = ("seq", "event_id", "type", "fact", "source", "field", "text", "snippet", "fact_status")
+    for row in found:
+        yield dict(zip(keys, row))
+
+
+def quote_query(text: str) -> str:
+    """Each word as an FTS5 string, so punctuation (``Tochka-U``, ``OTR-21``) is searched as written."""
+    return " ".join('"' + word.replace('"', '""') + '"' for word in text.split())
