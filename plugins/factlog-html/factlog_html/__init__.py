@@ -14,6 +14,8 @@ from html import escape
 from typing import IO, Any
 from urllib.parse import urlsplit
 
+import attrs
+
 from factlog import hookimpl
 from factlog.beliefs import Belief, SourceInfo, StatementRecord, party_name
 from factlog.exporting import Exporter, ExportRequest
@@ -82,8 +84,9 @@ LEGEND = (
 
 def write(request: ExportRequest, stream: IO[str]) -> None:
     """The page, streamed: the summary table, then one section per fact (memory holds one fact at a time)."""
-    sources = request.sources()
     stream.write(_head(request))
+    request = pinned(request)
+    sources = request.sources()
     stream.write('<table class="summary">\n<thead><tr><th>fact</th><th>status</th><th>label</th></tr></thead>\n'
                  "<tbody>\n")
     count = 0
@@ -100,6 +103,14 @@ def write(request: ExportRequest, stream: IO[str]) -> None:
         stream.write(fact_section(belief, sources, timeline))
     stream.write("</main>\n<footer>Written by factlog-html from the events of the log. Times in UTC.</footer>\n"
                  "</body>\n</html>\n")
+
+
+def pinned(request: ExportRequest) -> ExportRequest:
+    """The request, ending at the log's last event now: the page reads the facts twice (summary, sections), and
+    both reads must see the same log whatever another process appends meanwhile."""
+    last_seq, _ = request.log.head()
+    at_seq = last_seq if request.clock.at_seq is None else min(last_seq, request.clock.at_seq)
+    return attrs.evolve(request, clock=attrs.evolve(request.clock, at_seq=at_seq))
 
 
 def esc(text: object) -> str:

@@ -289,3 +289,30 @@ def _unfilter(kind: int, line: bytearray, previous: bytearray, step: int) -> Non
             line[i] = (line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 0xFF
 
 
+
+
+def test_a_fact_recorded_during_the_export_is_in_neither_part_of_the_page(tmp_path, plugin):
+    import io
+
+    from factlog.exporting import ExportRequest
+    from factlog.store import NOW
+
+    path = build_sample_log(tmp_path / "busy.db")
+
+    class Busy(io.StringIO):
+        """Another analyst records a fact between the summary and the sections."""
+
+        def write(self, text):
+            if text.startswith("<main>"):
+                with open_log(path, user="colleague") as other:
+                    other.open_fact("late-fact", "Recorded while the page was being written")
+            return super().write(text)
+
+    out = Busy()
+    with open_log(path) as log:
+        plugin.write(ExportRequest(log, "beliefs", NOW), out)
+    root = html_dom.parse(out.getvalue())
+    summary = [a.attrs["href"] for a in root.find("table", "summary").find_all("a")]
+    sections = [f"#fact-{s.attrs['data-fact']}" for s in root.find_all("section", "fact")]
+    assert summary == sections and "#fact-late-fact" not in sections
+    assert "late-fact" in fact_sections(path)  # the next export has it
