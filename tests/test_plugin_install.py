@@ -96,6 +96,12 @@ def test_install_list_export_uninstall_claimreview(env, tmp_path):
         authors = {author["identifier"] for author in review["itemReviewed"].get("author", [])}
         assert authors == asserting or (not asserting and row["status"] in ("denied", "retracted", "open"))
 
+    # -U reinstalls a newer build of the same project over the installed one
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('version = "0.1.0"', 'version = "0.1.1"'))
+    env.factlog("plugins", "install", "-U", project)
+    assert [p["version"] for p in env.json("plugins", "list", "--json")] == ["0.1.1"]
+
     env.factlog("plugins", "uninstall", "-y", "factlog-claimreview")
     assert env.json("plugins", "list", "--json") == []
     gone = env.factlog("export", "claimreview", code=1)
