@@ -15,7 +15,7 @@ import click
 from ..errors import FactlogError, InvalidInput
 from .common import clock_options, open_for, with_log
 
-VIEW_NAMES = ("beliefs", "stances", "events")
+VIEWS = ("beliefs", "stances", "events")  # as factlog.exporting.VIEWS, which the write path need not import
 
 
 class Progress:
@@ -143,7 +143,7 @@ def choose_view(exporter: Any, view: str | None) -> str:
 
 @click.command("export")
 @click.argument("format_name", metavar="FORMAT")
-@click.option("--view", type=click.Choice(VIEW_NAMES),
+@click.option("--view", type=click.Choice(VIEWS),
               help="beliefs (one row per fact), stances (fact x source) or events (the log). Default: beliefs, "
                    "or the format's only view.")
 @clock_options
