@@ -170,7 +170,7 @@ def test_times_are_shown_in_the_local_zone_and_utc_on_request(story, no_color_en
     assert "said at (+05:30)" in out
     assert "2022-03-30 03:00" in out
     utc = story("--utc", "history", "belgorod-ukrainian-missile").stdout
-    assert "said at (UTC)" in utc and "2022-03-29 21:30" in utc and "03:00" not in utc
+    assert "said at (UTC)" in utc and "2022-03-29 21:30" in utc and "2022-03-30 03:00" not in utc
     local_zone("America/New_York")  # the clocks went forward on 13 March 2022: both offsets appear
     story("claim", "belgorod-ukrainian-missile", "--source", "western-official", "--at", "2022-03-01T12:00:00Z")
     out = story("log", "--source", "western-official").stdout

@@ -18,7 +18,10 @@ def event_summary(record: dict) -> str:
     if record["type"] in ("fact-opened", "fact-reworded"):
         return data.get("statement", "")
     if record["type"] == "retract":
-        return f"withdraws {data.get('target')}" + (f": {data['reason']}" if data.get("reason") else "")
+        from .output import shorten_middle  # the whole id is in --json; here it would only break the column
+
+        target = shorten_middle(str(data.get("target")), 17)
+        return f"withdraws {target}" + (f": {data['reason']}" if data.get("reason") else "")
     return data.get("quote") or data.get("note") or ""
 
 
