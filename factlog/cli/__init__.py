@@ -40,8 +40,9 @@ def cli(ctx: click.Context, db: str | None, tz: str | None, utc: bool) -> None:
 from . import read, record  # noqa: E402  (commands register themselves on ``cli``)
 
 record.register(cli)
-from . import completion  # noqa: E402
+from . import completion, search_cmd  # noqa: E402
 completion.register(cli)
+search_cmd.register(cli)
 from . import transfer  # noqa: E402
 transfer.register(cli)
 from . import plugins_cmd  # noqa: E402
