@@ -41,13 +41,26 @@ def seeded(tmp_path_factory):
 
 
 def test_the_script_ends_by_printing_the_beliefs(seeded):
-    _, _, result = seeded
+    db, _, result = seeded
     assert "== What is believed" in result.stdout
     believed = result.stdout.split("== What is believed", 1)[1]
     for fact in EXPECTED:
         assert fact[:20] in believed
-    assert result.stdout.rstrip().splitlines()[-1].startswith("ok: ")  # verify passed
+    lines = result.stdout.rstrip().splitlines()
+    assert lines[-2].startswith("ok: ")  # verify passed
+    assert lines[-1] == f"== The Markdown report: {db.with_suffix('.md')}"
     assert result.stderr == ""
+
+
+def test_the_script_writes_the_markdown_report(seeded):
+    from markdown_it import MarkdownIt
+
+    db, env, _ = seeded
+    report = db.with_suffix(".md").read_text(encoding="utf-8")
+    tokens = MarkdownIt("commonmark").enable("table").parse(report)
+    headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h2"]
+    assert set(EXPECTED) <= set(headings)
+    assert "claimed: by Yuriy Butusov, TASS; unconfirmed by Ukraine; declined by Russia" in report
 
 
 def test_the_table_of_issue_3(seeded):
