@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import sqlite3
 import sys
+from typing import Any
 
 import click
 
@@ -12,8 +14,48 @@ from .common import FactlogGroup, db_option
 
 __all__ = ["cli", "main"]
 
+# The modules whose ``register(group)`` adds commands, in the order they are tried when a command is looked up.
+# A command imports only the modules up to its own: ``factlog claim`` never loads the code of export, search or
+# plugins (a write from the shell must start faster than importing factlog's dependencies takes).
+COMMAND_MODULES = ("record", "read", "transfer", "search_cmd", "completion", "plugins_cmd")
 
-@click.group(cls=FactlogGroup, context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(FactlogGroup):
+    """The root group: each command module is imported when one of its commands is first asked for."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        self._pending = list(COMMAND_MODULES)
+        self._loading = False
+        super().__init__(*args, **kwargs)
+
+    @property  # type: ignore[override]
+    def commands(self) -> dict[str, click.Command]:
+        """Every command (this imports every command module); click and the tests read it for listings."""
+        while not self._loading and self._load_next():
+            pass
+        return self._commands
+
+    @commands.setter
+    def commands(self, value: dict[str, click.Command]) -> None:
+        self._commands = value
+
+    def _load_next(self) -> bool:
+        if not self._pending:
+            return False
+        self._loading = True
+        try:
+            importlib.import_module(f".{self._pending.pop(0)}", __name__).register(self)
+        finally:
+            self._loading = False
+        return True
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        while cmd_name not in self._commands and self._load_next():
+            pass
+        return self._commands.get(cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @db_option
 @click.option("--tz", metavar="ZONE", envvar="FACTLOG_TZ",
               help="Zone for times given without an offset, e.g. Europe/Kyiv (else they are refused). $FACTLOG_TZ.")
@@ -35,19 +77,6 @@ def cli(ctx: click.Context, db: str | None, tz: str | None, utc: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj.update(db=db, tz=tz, utc=utc)
-
-
-from . import read, record  # noqa: E402  (commands register themselves on ``cli``)
-
-record.register(cli)
-from . import completion, search_cmd  # noqa: E402
-completion.register(cli)
-search_cmd.register(cli)
-from . import transfer  # noqa: E402
-transfer.register(cli)
-from . import plugins_cmd  # noqa: E402
-plugins_cmd.register(cli)
-read.register(cli)
 
 
 def main() -> None:
