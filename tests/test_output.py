@@ -209,3 +209,22 @@ def test_short_offsets():
     assert short_offset(dt.timedelta(hours=3)) == "+03"
     assert short_offset(dt.timedelta(hours=-9, minutes=-30)) == "-09:30"
     assert short_offset(dt.timedelta(0)) == "+00"
+
+
+def test_long_tables_are_printed_batch_by_batch_in_one_layout(story, no_color_env, monkeypatch):
+    from factlog.cli import output
+
+    no_color_env.setenv("COLUMNS", "100")
+    whole = story("log").stdout
+    monkeypatch.setattr(output, "BATCH", 4)
+    batched = story("log").stdout
+    rows = whole.splitlines()[2:]
+    assert len(story.json("log")) > 3 * 4
+    header = batched.splitlines()[0]
+    rules = [line for line in batched.splitlines() if set(line) == {"─"}]
+    assert batched.count(header) == 1 and len(rules) == 1, "one header for the whole table"
+    assert "said at (+" not in header, "times keep their offset when the table is not seen whole"
+    seqs = [line.split()[0] for line in batched.splitlines()[2:] if not line.startswith(" ")]
+    assert seqs == [str(record["seq"]) for record in story.json("log")]
+    assert len(rows) >= len(seqs)
+    assert all(cell_len(line) <= 100 for line in batched.splitlines())

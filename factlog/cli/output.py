@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 import click
@@ -133,7 +133,8 @@ def shorten_middle(text: str, width: int) -> str:
 # How a table gives way, stage by stage: a kind of column and the width it may go down to, or ("drop", n): leave
 # out the columns whose ``optional`` is n or less (the table is then laid out afresh without them).
 STAGES: tuple[tuple[str, int], ...] = (
-    ("text", TEXT_WIDE), ("id", ID_SHORT), ("text", TEXT_COMFORT), ("key", 20), ("drop", 1), ("key", 16), ("text", 20), ("drop", 2),
+    ("text", TEXT_WIDE), ("id", ID_SHORT), ("text", TEXT_COMFORT), ("key", 20), ("drop", 1), ("key", 16),
+    ("text", 20), ("drop", 2),
     ("key", KEY_MIN), ("text", TEXT_MIN), ("id", 9), ("drop", 3),
 )
 
@@ -173,23 +174,53 @@ def _lower_widest(widths: list[int], indexes: list[int], floors: dict[int, int],
 
 def print_table(columns: Sequence[Column | str], rows: Iterable[Sequence[Any]], title: str | None = None,
                 styled_columns: Sequence[str] = (), empty: str = "nothing to show") -> None:
-    """An aligned table that fits the output width (see the module's docstring); statuses in colour."""
+    """An aligned table that fits the output width (see the module's docstring); statuses in colour.
+
+    The layout is measured on the first ``BATCH`` rows; longer tables are printed batch by batch in that same
+    layout, so memory does not grow with the log."""
+    spec = [as_column(c) for c in columns]
+    spec = [c._replace(kind="status") if c.name in styled_columns else c for c in spec]
+    batches = _batches(rows)
+    first = next(batches, [])
+    out = console()
+    if not first:
+        click.echo(f"({empty})")
+        return
+    more = next(batches, None)
+    if more is None:  # the whole table is in view: times can share one zone, said once in the header
+        spec = _zones_in_headers(spec, first)
+    natural = [_natural_width(c.name, first, i) for i, c in enumerate(spec)]
+    if more is not None:  # rows not yet seen may hold longer ids: leave them some room
+        natural = [max(n, 16) if c.kind == "key" else n for n, c in zip(natural, spec)]
+    widths = fit_widths(spec, natural, out.width)
+    _print_batch(out, spec, widths, first, title, header=True)
+    while more:
+        _print_batch(out, spec, widths, more, None, header=False)
+        more = next(batches, None)
+
+
+BATCH = 1000
+
+
+def _batches(rows: Iterable[Sequence[Any]]) -> Iterator[list[list[Any]]]:
+    batch: list[list[Any]] = []
+    for row in rows:
+        batch.append([cell if isinstance(cell, Marked) else "" if cell is None else str(cell) for cell in row])
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _print_batch(out: Any, spec: list[Column], widths: list[int | None], cells: list[list[Any]],
+                 title: str | None, header: bool) -> None:
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    spec = [as_column(c) for c in columns]
-    spec = [c._replace(kind="status") if c.name in styled_columns else c for c in spec]
-    cells = [[cell if isinstance(cell, Marked) else "" if cell is None else str(cell) for cell in row]
-             for row in rows]
-    out = console()
-    if not cells:
-        click.echo(f"({empty})")
-        return
-    spec = _zones_in_headers(spec, cells)
-    widths = fit_widths(spec, [_natural_width(c.name, cells, i) for i, c in enumerate(spec)], out.width)
     table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0),
-                  header_style="bold", expand=False)
+                  header_style="bold", expand=False, show_header=header)
     kept = [i for i, w in enumerate(widths) if w is not None]
     for i in kept:
         wraps = spec[i].kind == "text"
@@ -198,8 +229,8 @@ def print_table(columns: Sequence[Column | str], rows: Iterable[Sequence[Any]], 
         table.add_row(*(_cell(row[i], spec[i], widths[i] or 0, Text) for i in kept))
     with out.capture() as captured:
         out.print(table)
-    # rich pads every cell to its column's width; the blanks at the end of a line are only noise in a file
-    # rich has already decided about colour (terminal, NO_COLOR, FORCE_COLOR): click must not strip it again
+    # rich pads every cell to its column's width; the blanks at the end of a line are only noise in a file.
+    # rich has already decided about colour (terminal, NO_COLOR, FORCE_COLOR): click must not strip it again.
     click.echo(TRAILING_BLANKS.sub(r"\1", captured.get()), nl=False, color=True)
 
 

@@ -58,7 +58,8 @@ def log_command(log: Any, fact_id: str | None, source_id: str | None, event_type
         return
     utc = show_utc()
     print_table(
-        ["seq", "type", "fact", "source", Column("said at", "time", optional=2), "what", Column("id", "id", optional=1)],
+        ["seq", "type", "fact", "source", Column("said at", "time", optional=2), "what",
+         Column("id", "id", optional=1)],
         ([r["seq"], r["type"], r["data"].get("fact", ""), r["data"].get("source", ""),
           display_time(r["observed_at"], utc), event_summary(r), r["id"]] for r in records),
         empty="no events",
