@@ -604,4 +604,16 @@ def row_to_wire(row: tuple) -> dict[str, Any]:
 
 
 def row_to_event(row: tuple) -> ev.Event:
-    return ev.from_wire(row_to_wire(row))
+    """A stored event. The usual row (current version, payload free of envelope names) is structured straight
+    from its columns; any other goes through ``from_wire``, which upcasts it or words what is wrong with it."""
+    seq, event_id, kind, version, recorded_at, observed_at, recorded_by, data, prev_hash, digest = row
+    cls = ev.EVENT_CLASSES.get(kind)
+    values = json.loads(data)
+    if cls is None or version != cls.VERSION or type(values) is not dict or not _ENVELOPE_NAMES.isdisjoint(values):
+        return ev.from_wire(row_to_wire(row))
+    values.update(id=event_id, recorded_at=recorded_at, observed_at=observed_at, recorded_by=recorded_by, seq=seq,
+                  prev_hash=prev_hash, hash=digest)
+    return ev.structure(values, cls)
+
+
+_ENVELOPE_NAMES = frozenset(ev.ENVELOPE_FIELDS)
