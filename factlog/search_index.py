@@ -45,9 +45,10 @@ def rebuild_index(conn: sqlite3.Connection) -> None:
     create_index(conn)
 
 
-def index_event(conn: sqlite3.Connection, seq: int) -> None:
-    """Index the texts of the event just appended at ``seq``, inside the append's own transaction."""
-    conn.execute(FILL_SQL + " AND e.seq = ?", (seq,))
+def index_event(conn: sqlite3.Connection, seq: int, last: int | None = None) -> None:
+    """Index the texts of the event just appended at ``seq`` (or of all from ``seq`` to ``last``), inside the
+    append's own transaction. One statement for a whole import costs a fifth of one per event."""
+    conn.execute(FILL_SQL + " AND e.seq BETWEEN ? AND ?", (seq, seq if last is None else last))
 
 
 def search(conn: sqlite3.Connection, query: str, limit: int | None = 20,
