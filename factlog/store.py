@@ -221,11 +221,14 @@ class Store:
         with self.write():
             touched: set[str] = set()
             seq, last_hash = self._last()
+            first = seq + 1
             for pending in pendings:
                 event, new = self._append_one(pending, seq, last_hash, touched)
                 if new:
                     seq, last_hash = event.seq or 0, event.hash
                 each(event, new)
+            if seq >= first:
+                index_event(self.conn, first, seq)
             self._refresh_beliefs(touched, seq)
 
     def _last(self) -> tuple[int, str]:
@@ -249,7 +252,6 @@ class Store:
             (seq, event.id, *content[:5], pending.data_text, last_hash, digest, fact, source, target),
         )
         self._project_registration(event, seq)
-        index_event(self.conn, seq)
         if fact is not None:
             touched.add(fact)
         return placed(event, seq, last_hash, digest), True
