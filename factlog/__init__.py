@@ -2,11 +2,11 @@
 
 from typing import Any
 
-from .errors import FactlogError
+from .errors import FactlogError, LogWarning
 from .log import Log, open_log
 
 __version__ = "0.1.0"
-__all__ = ["Exporter", "ExportRequest", "FactlogError", "Log", "hookimpl", "open_log", "__version__"]
+__all__ = ["Exporter", "ExportRequest", "FactlogError", "Log", "LogWarning", "hookimpl", "open_log", "__version__"]
 
 
 def __getattr__(name: str) -> Any:

@@ -24,6 +24,10 @@ class LogUnavailable(FactlogError):
     """The log file is missing, unreadable, not writable, or not a factlog log."""
 
 
+class LogWarning(UserWarning):
+    """Something about the log a user should know, which does not stop the command (e.g. a network file system)."""
+
+
 class IntegrityError(FactlogError):
     """The hash chain does not verify: the file was changed outside factlog."""
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from . import beliefs as bl
 from . import events as ev
-from .errors import FactlogError, InvalidInput, NotFound
-from .store import NOW, Clock, Pending, Store
+from .errors import FactlogError, InvalidInput, LogWarning, NotFound
+from .store import NOW, Clock, Pending, Store, network_filesystem
 from .times import now, parse_time
 
 DEFAULT_DB = "factlog.db"
@@ -44,7 +45,14 @@ def open_log(path: str | os.PathLike | None = None, *, create: bool = True, user
 
     ``tz`` names the zone for times given without an offset; without it such times are refused.
     """
-    return Log(Store.open(os.fspath(path) if path is not None else default_path(), create=create), user, tz)
+    path = os.fspath(path) if path is not None else default_path()
+    log = Log(Store.open(path, create=create), user, tz)
+    fstype = network_filesystem(path)
+    if fstype:
+        warnings.warn(LogWarning(
+            f"the log {path} is on a network file system ({fstype}): SQLite's WAL mode needs every process on one"
+            " machine; do not let several machines write it, and keep a local copy as the evidence"), stacklevel=2)
+    return log
 
 
 class Log:
@@ -235,4 +243,11 @@ class Log:
 
 def slug(value: str | None) -> str | None:
     """Ids are compared in NFKC, so fullwidth or decomposed input names the same thing."""
-    return ev.normalize_slug(value).strip() if value is not None else None
+    if value is None:
+        return None
+    folded = ev.normalize_slug(value).strip()
+    try:
+        folded.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes on the command line: no id in the log can match them
+        raise InvalidInput(f"id {value!r} is not valid UTF-8 text") from None
+    return folded

@@ -64,7 +64,8 @@ def search(conn: sqlite3.Connection, query: str, limit: int | None = 20,
         f" WHERE {TABLE} MATCH ? ORDER BY s.rank, s.seq LIMIT ?"
     )
     try:
-        found = conn.execute(sql, (*marks, SNIPPET_TOKENS, query, -1 if limit is None else limit)).fetchall()
+        count = -1 if limit is None else min(limit, 2**63 - 1)  # a larger limit means all; SQLite cannot hold it
+        found = conn.execute(sql, (*marks, SNIPPET_TOKENS, query, count)).fetchall()
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             raise

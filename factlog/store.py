@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from .times import format_time
 
 GENESIS = "sha256:" + "0" * 64
 BUSY_TIMEOUT_SECONDS = 60
+SQLITE_MAX_INT = 2**63 - 1  # a larger count or seq means "everything": clamp it rather than overflow
 EVENT_COLUMNS = "seq, id, type, version, recorded_at, observed_at, recorded_by, data, prev_hash, hash"
 
 
@@ -107,16 +109,18 @@ class Store:
             parent = os.path.dirname(os.path.abspath(path))
             if not os.path.isdir(parent):
                 raise LogUnavailable(f"cannot create a log at {path}: folder {parent} does not exist")
+        if os.path.isdir(path):
+            raise LogUnavailable(f"{path} is a folder, not a log file")
         try:
             conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
         except sqlite3.Error as exc:
-            raise LogUnavailable(f"cannot open {path}: {exc}") from None
+            raise LogUnavailable(_open_failure(path, exc)) from None
         store = cls(path, conn)
         try:
             store._prepare(create)
         except sqlite3.DatabaseError as exc:
             conn.close()
-            raise LogUnavailable(f"cannot use {path} as a factlog log: {exc}") from None
+            raise LogUnavailable(_open_failure(path, exc)) from None
         except FactlogError:
             conn.close()
             raise
@@ -155,6 +159,10 @@ class Store:
                 "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", (MIGRATION_SET,)
             )
         }
+        newer = sorted(applied - set(NAMES))
+        if newer:
+            raise LogUnavailable(f"{self.path} was written by a newer factlog (schema step {', '.join(newer)});"
+                                 " upgrade factlog to use it; the file was left untouched")
         return bool(set(NAMES) - applied)
 
     def _migrate(self) -> None:
@@ -167,6 +175,8 @@ class Store:
         db = sqlite_utils.Database(self.conn, execute_plugins=False)
         with self.write():
             apply_pending(db)
+            if self._projections_behind():  # a log written before its projections existed: fill them from it
+                self._replay_projections(db)
 
     def close(self) -> None:
         self.conn.close()
@@ -366,27 +376,34 @@ class Store:
         """Drop the projection tables and replay the whole log into them; returns the number of facts."""
         import sqlite_utils
 
+        db = sqlite_utils.Database(self.conn, execute_plugins=False)
+        with self.write():
+            return self._replay_projections(db)
+
+    def _replay_projections(self, db: Any) -> int:
         from .projection_schema import create_projection_tables, drop_projection_tables
         from .search_index import rebuild_index
         from .sql_views import create_views
 
-        db = sqlite_utils.Database(self.conn, execute_plugins=False)
-        with self.write():
-            drop_projection_tables(db)
-            create_projection_tables(db)
-            create_views(self.conn)  # the views read the new tables; re-creating them keeps them valid
-            rebuild_index(self.conn)
-            for event in self._events_where("type IN ('source-registered', 'fact-opened', 'fact-reworded')", ()):
-                self._project_registration(event, event.seq or 0)
-            sources = self.source_map()
-            count = 0
-            for state in self.fact_states(NOW):
-                self._write_belief(bl.derive(state, sources))
-                count += 1
-            last_seq = self._last()[0]
-            if last_seq:  # as after the first migration, an empty log has applied nothing and has no row
-                self.conn.execute("INSERT INTO projection_state (name, last_seq) VALUES ('beliefs', ?)", (last_seq,))
+        drop_projection_tables(db)
+        create_projection_tables(db)
+        create_views(self.conn)  # the views read the new tables; re-creating them keeps them valid
+        rebuild_index(self.conn)
+        for event in self._events_where("type IN ('source-registered', 'fact-opened', 'fact-reworded')", ()):
+            self._project_registration(event, event.seq or 0)
+        sources = self.source_map()
+        count = 0
+        for state in self.fact_states(NOW):
+            self._write_belief(bl.derive(state, sources))
+            count += 1
+        last_seq = self._last()[0]
+        if last_seq:  # as after the first migration, an empty log has applied nothing and has no row
+            self.conn.execute("INSERT INTO projection_state (name, last_seq) VALUES ('beliefs', ?)", (last_seq,))
         return count
+
+    def _projections_behind(self) -> bool:
+        row = self.conn.execute("SELECT last_seq FROM projection_state WHERE name = 'beliefs'").fetchone()
+        return (row[0] if row else 0) < self._last()[0]
 
     # --- reading ----------------------------------------------------------------------------------------------
 
@@ -401,8 +418,11 @@ class Store:
         sql = f"SELECT {EVENT_COLUMNS} FROM events WHERE {where} ORDER BY {order}"
         if limit is not None:
             sql += " LIMIT ?"
-            params = (*params, limit)
-        yield from self.conn.execute(sql, params)
+            params = (*params, min(limit, SQLITE_MAX_INT))
+        # a plain loop, not ``yield from``: closing this generator late (after the log was closed, e.g. when
+        # the reader of stdout went away) must not call close() on the cursor of a closed connection
+        for row in self.conn.execute(sql, params):
+            yield row
 
     def event(self, event_id: str) -> ev.Event:
         rows = list(self._events_where("id = ?", (event_id,)))
@@ -544,6 +564,51 @@ class Store:
             raise IntegrityError(f"the log's immutability triggers were removed ({', '.join(sorted(missing))})")
 
 
+def _open_failure(path: str, exc: sqlite3.Error) -> str:
+    """Why a log could not be opened, in words that say what to fix."""
+    folder = os.path.dirname(os.path.abspath(path))
+    name = getattr(exc, "sqlite_errorname", "")
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return (f"cannot use the log {path}: its folder {folder} is not writable by you (SQLite keeps the"
+                    " -wal and -shm files beside the log, even to read it)")
+        if os.path.exists(path) and not os.access(path, os.R_OK | os.W_OK):
+            return f"cannot use the log {path}: the file is not writable by you"
+    if name == "SQLITE_NOTADB":
+        return f"{path} is not a factlog log (not an SQLite file); it was left untouched"
+    if name == "SQLITE_CORRUPT":
+        return f"{path} is damaged (database disk image is malformed); restore it from a copy"
+    return f"cannot use {path} as a factlog log: {exc}"
+
+
+# File systems on which SQLite's WAL (shared memory between processes) is unsafe or does not work.
+NETWORK_FILESYSTEMS = frozenset({
+    "nfs", "nfs4", "cifs", "smb", "smb2", "smb3", "smbfs", "9p", "afs", "ceph", "glusterfs", "lustre", "gpfs",
+    "beegfs", "davfs", "fuse.sshfs", "fuse.s3fs", "fuse.rclone", "fuse.glusterfs", "fuse.cephfs", "fuse.gcsfuse",
+})
+MOUNTS = "/proc/mounts"
+
+
+def network_filesystem(path: str) -> str | None:
+    """The type of the network file system that holds ``path`` (read from /proc/mounts), or None."""
+    try:
+        with open(MOUNTS, encoding="utf-8", errors="replace") as mounts:
+            lines = mounts.read().splitlines()
+    except OSError:  # not Linux, or no /proc: nothing to warn about that we can know
+        return None
+    folder = os.path.realpath(os.path.dirname(os.path.abspath(path)))
+    best, fstype = "", None
+    for line in lines:
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), parts[1])  # \040 is a space
+        inside = folder == point or folder.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, fstype = point, parts[2]
+    return fstype if fstype in NETWORK_FILESYSTEMS else None
+
+
 def _check_link(seq: int, expected_seq: int, prev_hash: bytes, expected_prev: bytes) -> None:
     if seq != expected_seq:
         raise IntegrityError(f"seq {expected_seq} is missing: the log has a gap before seq {seq}", expected_seq)
@@ -585,7 +650,7 @@ def _event_filter(fact: str | None, source: str | None, type: str | None, clock:
             params.append(value)
     if clock.at_seq is not None:
         clauses.append("seq <= ?")
-        params.append(clock.at_seq)
+        params.append(min(clock.at_seq, SQLITE_MAX_INT))
     if clock.as_of is not None:
         clauses.append("recorded_at <= ?")
         params.append(format_time(clock.as_of))

@@ -17,6 +17,8 @@ def parse_time(text: str, default_zone: str | None = None) -> dt.datetime:
     if not isinstance(text, str):
         raise InvalidInput(f"time must be a string, got {type(text).__name__}")
     cleaned = text.strip()
+    if not (cleaned.isascii() and cleaned.isprintable()):  # fromisoformat ignores a trailing NUL, for one
+        raise InvalidInput(f"cannot read {text!r} as a time; use ISO 8601, e.g. 2022-03-29T22:00:00+03:00")
     if cleaned.endswith(("Z", "z")):
         cleaned = cleaned[:-1] + "+00:00"  # Python 3.10's fromisoformat does not know "Z"
     try:
@@ -29,7 +31,10 @@ def parse_time(text: str, default_zone: str | None = None) -> dt.datetime:
                 f"time {text!r} has no UTC offset; add one (e.g. {text}+03:00) or say which zone with --tz"
             )
         parsed = parsed.replace(tzinfo=zone(default_zone))
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00-05:00 is in the year 10000 in UTC
+        raise InvalidInput(f"time {text!r} is out of range: it must fall within the years 1-9999 in UTC") from None
 
 
 def zone(name: str) -> dt.tzinfo:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import functools
+import os
 import sqlite3
+import sys
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import click
 
-from ..errors import FactlogError
+from ..errors import FactlogError, LogWarning
 
 
 def one_line(message: str) -> str:
@@ -26,6 +29,11 @@ class FactlogGroup(click.Group):
             raise click.ClickException(one_line(str(exc))) from None
         except sqlite3.Error as exc:
             raise click.ClickException(one_line(database_message(exc))) from None
+        except BrokenPipeError:
+            # the reader (e.g. `| head`) has gone: stop quietly, as cat and grep do
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(0)
         except OSError as exc:
             raise click.ClickException(one_line(f"{exc.strerror or exc}: {exc.filename or ''}")) from None
 
@@ -49,7 +57,15 @@ def open_for(ctx: click.Context, *, write: bool) -> Any:
 
     root = ctx.find_root().obj or {}
     path = root.get("db") or DEFAULT_DB
-    return open_log(path, create=write, tz=root.get("tz"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LogWarning)
+        log = open_log(path, create=write, tz=root.get("tz"))
+    for warning in caught:
+        if issubclass(warning.category, LogWarning):
+            click.echo(f"Warning: {one_line(str(warning.message))}", err=True)
+        else:  # not ours: let Python report it as it would have
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    return log
 
 
 def with_log(write: bool) -> Callable:
