@@ -233,7 +233,8 @@ def test_a_real_full_disk_is_one_clear_error(small_disk):
         pytest.fail("the disk never filled up")
     assert done.returncode == 1 and done.stdout == ""
     lines = done.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: ") and "disk holding the log is full" in lines[0], done.stderr
+    assert len(lines) == 1 and lines[0].startswith("Error: "), done.stderr
+    assert "disk holding the log is full" in lines[0], done.stderr
     assert harness.log_problems(db, expected=2 + i) == []
     assert factlog_cli("verify").returncode == 0
 

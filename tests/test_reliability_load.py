@@ -76,7 +76,8 @@ def read_through_the_api(db: str, stop: threading.Event, seen: dict) -> None:
 
 
 def read_through_the_cli(db: str, stop: threading.Event, seen: dict) -> None:
-    commands = [["log", "--json"], ["status", "--json"], ["fact", "list", "--json"]]
+    commands = [["log", "--json"], ["export", "jsonl"], ["export", "json"], ["status", "--json"],
+                ["fact", "list", "--json"]]
     while not stop.is_set():
         args = commands[seen["cli_reads"] % len(commands)]
         started = time.perf_counter()
@@ -85,17 +86,37 @@ def read_through_the_cli(db: str, stop: threading.Event, seen: dict) -> None:
         if done.returncode != 0 or done.stderr:
             seen["problems"].append(f"factlog {' '.join(args)} exited {done.returncode}: {done.stderr[-300:]}")
             continue
-        rows = json.loads(done.stdout)
-        if args[0] == "log":
+        if args == ["export", "jsonl"]:
+            rows = [json.loads(line) for line in done.stdout.splitlines()]
+        else:
+            rows = json.loads(done.stdout)
+        if args[0] == "log" or args == ["export", "jsonl"]:
             seen["problems"] += whole_events(rows)
             seen["cli_sizes"].add(len(rows))
+        elif args == ["export", "json"]:
+            seen["belief_exports"].append(rows)
         seen["cli_reads"] += 1
+
+
+def beliefs_exports_are_snapshots(db: str, exports: list[list[dict]]) -> list[str]:
+    """Each beliefs export must be the log at one moment: equal to the fold of the first N events, where N is
+    the newest event it reflects (a torn export would mix facts folded at different moments)."""
+    problems = []
+    keys = ("fact", "statement", "status", "label", "parties", "sources", "updated_seq")
+    with factlog.open_log(db, create=False) as log:
+        for rows in exports:
+            moment = max((row["updated_seq"] for row in rows), default=0)
+            folded = log.status(clock=log.clock(at_seq=moment))
+            if [{k: row[k] for k in keys} for row in rows] != [{k: row[k] for k in keys} for row in folded]:
+                problems.append(f"a beliefs export is not the log at seq {moment}")
+    return problems
 
 
 def test_readers_never_block_writers_nor_see_half_an_event(tmp_path):
     db = str(tmp_path / "read.db")
     setup = harness.prepare_shared(db)
-    seen = {"problems": [], "api_sizes": set(), "cli_sizes": set(), "cli_reads": 0, "cli_max_s": 0.0}
+    seen = {"problems": [], "api_sizes": set(), "cli_sizes": set(), "belief_exports": [], "cli_reads": 0,
+            "cli_max_s": 0.0}
     stop = threading.Event()
     readers = [threading.Thread(target=read_through_the_api, args=(db, stop, seen)),
                threading.Thread(target=read_through_the_cli, args=(db, stop, seen))]
@@ -117,6 +138,8 @@ def test_readers_never_block_writers_nor_see_half_an_event(tmp_path):
         assert holder.store.count() == setup + 900
     assert harness.load_problems(db, setup, results, count=300) == []
     assert seen["problems"] == []
+    assert beliefs_exports_are_snapshots(db, seen["belief_exports"]) == []
     # the readers did read while the writers wrote: they saw the log at several sizes in between
     assert len(seen["api_sizes"] - {setup, setup + 900}) >= 3, seen["api_sizes"]
     assert len(seen["cli_sizes"] - {setup, setup + 900}) >= 1, seen["cli_sizes"]
+    assert seen["belief_exports"], "no beliefs export ran while the writers wrote"
