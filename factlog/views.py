@@ -60,19 +60,14 @@ def _belief_rows(log: Log, clock: Clock) -> Iterator[dict[str, Any]]:
 
 
 def belief_row(belief: Belief, updated_at: str | None) -> dict[str, Any]:
-    return {
-        "fact": belief.fact,
-        "statement": belief.statement,
-        "status": belief.status,
-        "label": belief.label,
-        "parties": dict(belief.parties),
-        "sources": dict(belief.sources),
-        "statement_count": belief.statement_count,
-        "standing_count": len(belief.standing),
-        "withdrawn_count": len(belief.withdrawn),
-        "updated_seq": belief.updated_seq,
-        "updated_at": updated_at,
-    }
+    """``status --json``'s fields, with the counts before ``updated_seq`` and the time of that change after."""
+    from .beliefs import belief_fields
+
+    row = belief_fields(belief)
+    updated_seq = row.pop("updated_seq")
+    row.update(statement_count=belief.statement_count, standing_count=len(belief.standing),
+               withdrawn_count=len(belief.withdrawn), updated_seq=updated_seq, updated_at=updated_at)
+    return row
 
 
 def _recorded_at(log: Log, seq: int) -> str | None:
