@@ -24,7 +24,7 @@ from factlog.cli import cli
 from factlog.errors import FactlogError
 from factlog.times import parse_time
 
-EXAMPLES = 300  # per test; four tests below: 1,200 cases
+EXAMPLES = int(os.environ.get("FACTLOG_FUZZ_EXAMPLES", "300"))  # per test; four tests: 1,200 cases in CI
 TIME_LIMIT = 5.0  # seconds; answers take milliseconds, this only catches a hang
 SLOWEST = {"seconds": 0.0, "case": None, "cases": 0}
 MIB = 1024 * 1024
@@ -460,3 +460,53 @@ def test_invalid_utf8_on_a_real_command_line(story, args):
     lines = done.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(b"Error: ") and done.stdout == b"", done.stderr
     assert log_state(story["path"]) == before
+
+
+# --- the limits the README states -------------------------------------------------------------------------------
+
+LIMITS = [  # (what the README calls it, the command at the limit, the command one past it, words of the error)
+    ("quote", lambda n: ["claim", "belgorod-explosion", "--source", "tass", "--quote", "q" * n], 20_000,
+     "the limit is 20,000"),
+    ("source name", lambda n: ["source", "add", f"s{n}", "--name", "n" * n], 500, "the limit is 500"),
+    ("id", lambda n: ["source", "add", "a" * n, "--name", "A"], 64, "at most 64 characters"),
+    ("url", lambda n: ["claim", "belgorod-explosion", "--source", "tass", "--url", "u" * n], 2_000,
+     "the limit is 2,000"),
+    ("parties", lambda n: ["fact", "add", f"f{n}", "A fact", *[a for k in range(n) for a in ("--party", f"p{k}")]],
+     100, "the limit is 100"),
+]
+
+
+@pytest.mark.parametrize("what, command, limit, words", LIMITS, ids=[case[0] for case in LIMITS])
+def test_each_limit_is_enforced_with_a_clear_error(tmp_path, what, command, limit, words):
+    path = str(tmp_path / "limits.db")
+    with factlog.open_log(path) as log:
+        log.add_source("tass", "TASS")
+        log.open_fact("belgorod-explosion", "Explosions")
+    ok = CliRunner().invoke(cli, ["--db", path, *command(limit)])
+    assert ok.exit_code == 0, ok.output
+    result = CliRunner().invoke(cli, ["--db", path, *command(limit + 1)])
+    assert result.exit_code == 1 and result.stderr.startswith("Error: ") and words in result.stderr, result.stderr
+
+
+def test_an_import_line_over_4_mib_is_refused_with_its_number(story, tmp_path):
+    from factlog.exporters.jsonl_exporter import MAX_LINE_BYTES
+
+    record = good_record(1)
+    record["data"]["quote"] = "q" * MAX_LINE_BYTES
+    path = tmp_path / "long.jsonl"
+    path.write_text(json.dumps(good_record(2)) + "\n" + json.dumps(record) + "\n")
+    before = log_state(story["path"])
+    result = CliRunner().invoke(cli, ["--db", story["path"], "import", str(path)])
+    assert result.exit_code == 1 and "line 2 is longer than 4 MiB" in result.stderr, result.stderr
+    assert log_state(story["path"]) == before
+
+
+def test_the_readme_states_the_limits_the_code_enforces():
+    from factlog import events
+    from factlog.exporters.jsonl_exporter import MAX_LINE_BYTES
+
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "README.md"), encoding="utf-8").read()
+    limits = readme[readme.index("## Limits"):]
+    for number in (events.MAX_ID, events.MAX_NAME, f"{events.MAX_TEXT:,}", f"{events.MAX_URL:,}", events.MAX_ITEMS,
+                   f"{MAX_LINE_BYTES // MIB} MiB"):
+        assert f"| {number}" in limits, number
