@@ -223,7 +223,7 @@ def log_problems(db: str, expected: int | None = None) -> list[str]:
             count, _ = log.verify()
             if count != len(seqs):
                 problems.append(f"verify saw {count} events, the table holds {len(seqs)}")
-            live = log.store.projection_rows()
+            live = {**log.store.projection_rows(), "search_index": search_rows(log)}
         rebuilt = rebuilt_projections(db)
         if live != rebuilt:
             differing = [table for table in live if live[table] != rebuilt.get(table)]
@@ -231,6 +231,12 @@ def log_problems(db: str, expected: int | None = None) -> list[str]:
     except FactlogError as exc:
         problems.append(f"{type(exc).__name__}: {exc}")
     return problems
+
+
+def search_rows(log) -> list[tuple]:
+    """The full-text index is a projection too: it must hold exactly the texts of the events."""
+    return log.store.conn.execute(
+        "SELECT seq, event_id, field, text FROM search_index ORDER BY seq, field").fetchall()
 
 
 def rebuilt_projections(db: str) -> dict:
@@ -246,7 +252,7 @@ def rebuilt_projections(db: str) -> dict:
         target.close()
         with factlog.open_log(copy, create=False) as log:
             log.rebuild()
-            return log.store.projection_rows()
+            return {**log.store.projection_rows(), "search_index": search_rows(log)}
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
