@@ -574,6 +574,8 @@ def _open_failure(path: str, exc: sqlite3.Error) -> str:
                     " -wal and -shm files beside the log, even to read it)")
         if os.path.exists(path) and not os.access(path, os.R_OK | os.W_OK):
             return f"cannot use the log {path}: the file is not writable by you"
+    if name == "SQLITE_FULL":
+        return f"cannot use the log {path}: the disk holding it is full; nothing was recorded"
     if name == "SQLITE_NOTADB":
         return f"{path} is not a factlog log (not an SQLite file); it was left untouched"
     if name == "SQLITE_CORRUPT":

@@ -261,3 +261,13 @@ def test_a_real_full_disk_during_an_import(small_disk, import_file):
     lines = err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and "disk holding the log is full" in lines[0], err
     assert harness.log_problems(db, expected=harness.SHARED_FACTS) == []
+
+
+def test_a_log_cannot_be_created_on_a_full_disk(small_disk):
+    disk = small_disk("64k")
+    (disk / "filler").write_bytes(b"\0" * 60_000)
+    done = subprocess.run([FACTLOG, "--db", str(disk / "new.db"), "source", "add", "tass", "--name", "TASS"],
+                          capture_output=True, text=True, env=dict(os.environ, FACTLOG_USER="tester"), timeout=60)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.splitlines() == [f"Error: cannot use the log {disk / 'new.db'}: the disk holding it is full;"
+                                        " nothing was recorded"]
