@@ -510,3 +510,11 @@ def test_the_readme_states_the_limits_the_code_enforces():
     for number in (events.MAX_ID, events.MAX_NAME, f"{events.MAX_TEXT:,}", f"{events.MAX_URL:,}", events.MAX_ITEMS,
                    f"{MAX_LINE_BYTES // MIB} MiB"):
         assert f"| {number}" in limits, number
+
+
+@pytest.mark.parametrize("line", ["\x1c", "\x0b", "\x0c", "\x85", "\u2028", "\u3000"])
+def test_a_line_of_other_whitespace_is_not_a_blank_line(story, tmp_path, line):
+    """Found by the fuzzer: str.strip() took a line of U+001C for blank, and the import skipped it silently."""
+    path = tmp_path / "odd.jsonl"
+    path.write_bytes(json.dumps(good_record(1)).encode() + b"\n" + line.encode() + b"\n")
+    refused(story["path"], ["import", str(path)])

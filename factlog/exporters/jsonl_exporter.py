@@ -67,7 +67,7 @@ def parse_line(raw: bytes, number: int) -> dict[str, Any] | None:
                            f"{exc.start + 1})") from None
     if number == 1:
         text = text.removeprefix("\ufeff")
-    if not text.strip():
+    if not text.strip(" \t\r\n"):  # JSON's whitespace only: str.strip() would also skip a line of \x1c or \x85
         return None
     try:
         value = _DECODER.decode(text)
