@@ -30,10 +30,10 @@ class FactlogGroup(click.Group):
         except sqlite3.Error as exc:
             raise click.ClickException(one_line(database_message(exc))) from None
         except BrokenPipeError:
-            # the reader (e.g. `| head`) has gone: stop quietly, as cat and grep do
+            # the reader (e.g. `| head`) has gone: stop quietly, non-zero as cat does (the output is cut short)
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
-            ctx.exit(0)
+            ctx.exit(1)
         except OSError as exc:
             raise click.ClickException(one_line(f"{exc.strerror or exc}: {exc.filename or ''}")) from None
 
