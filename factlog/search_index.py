@@ -37,12 +37,20 @@ def create_index(conn: sqlite3.Connection) -> None:
     """Create the index and fill it from every event in the log (migration)."""
     conn.execute(CREATE_SQL)
     conn.execute(FILL_SQL)
+    optimize_index(conn)
 
 
 def rebuild_index(conn: sqlite3.Connection) -> None:
     """Drop the index and fill it afresh from the log (``factlog rebuild``)."""
     conn.execute(f"DROP TABLE IF EXISTS {TABLE}")
     create_index(conn)
+
+
+def optimize_index(conn: sqlite3.Connection) -> None:
+    """Merge the index into one segment. After a bulk fill, FTS5's automatic merging otherwise works through
+    the fill's segments a little at each later append: in a million-event log an append then spent 290 us in
+    the index instead of 45, for thousands of appends."""
+    conn.execute(f"INSERT INTO {TABLE}({TABLE}) VALUES('optimize')")
 
 
 def index_event(conn: sqlite3.Connection, seq: int, last: int | None = None) -> None:
