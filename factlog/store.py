@@ -22,7 +22,7 @@ from attrs import evolve, fields, frozen
 from . import beliefs as bl
 from . import events as ev
 from .errors import Conflict, FactlogError, IntegrityError, InvalidInput, LogUnavailable, NotFound
-from .search_index import index_event
+from .search_index import index_event, optimize_index
 from .times import format_time
 
 GENESIS = "sha256:" + "0" * 64
@@ -239,6 +239,8 @@ class Store:
                 each(event, new)
             if seq >= first:
                 index_event(self.conn, first, seq)
+                if seq - first >= max(1000, seq // 10):  # a bulk fill: see optimize_index
+                    optimize_index(self.conn)
             self._refresh_beliefs(touched, seq)
 
     def _last(self) -> tuple[int, str]:
