@@ -123,8 +123,7 @@ class Bench:
     def run_once(self, command: Sequence[str], setup: Callable[[], None] | None = None) -> Sample:
         if setup is not None:
             setup()
-        env = {**os.environ, "PYTHONPATH": HERE, "FACTLOG_USER": "bench"}
-        env.pop("FACTLOG_DB", None)
+        env = self.environment()
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
                 tempfile.NamedTemporaryFile(suffix=".json") as usage_file:
             # The launcher is a small process that forks and execs the command: a child's peak memory counts
@@ -147,6 +146,28 @@ class Bench:
             print(f"  {wall:8.3f}s {peak_kib / 1024:7.1f} MiB  {' '.join(command)[:150]}", file=sys.stderr)
         return Sample(wall, work, events, peak_kib / 1024)
 
+    def environment(self) -> dict[str, str]:
+        """The processes' environment. Bytecode is cached (in the work folder), as it is for any installed
+        program: a shell that sets PYTHONDONTWRITEBYTECODE would otherwise make every factlog command compile
+        its modules from source at each start, which the baselines' installed packages never do."""
+        env = {**os.environ, "PYTHONPATH": HERE, "FACTLOG_USER": "bench",
+               "PYTHONPYCACHEPREFIX": os.path.join(self.work, "pycache")}
+        for name in ("FACTLOG_DB", "PYTHONDONTWRITEBYTECODE"):
+            env.pop(name, None)
+        return env
+
+    def warm_up(self) -> None:
+        """Compile every module the cases import once, before anything is timed."""
+        import factlog
+
+        modules = "attrs, cattrs, pluggy, sqlite_utils, click, rich, factlog.cli, factlog.plugins, generate"
+        subprocess.run([PYTHON, "-m", "compileall", "-q", os.path.dirname(factlog.__file__), HERE],
+                       env=self.environment(), check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([PYTHON, "-c", f"import {modules}"], env=self.environment(), check=True)
+        if self.has_es:
+            subprocess.run([PYTHON, "-c", "import es_model, eventsourcing.sqlite"], env=self.environment(),
+                           check=True)
+
     def measure(self, command: Sequence[str], setup: Callable[[], None] | None = None, use: str = "wall",
                 events: int | None = None, repeat: int | None = None) -> Measure:
         samples = []
@@ -156,6 +177,18 @@ class Bench:
                 sample.events = events
             samples.append(sample)
         return Measure(samples, use)
+
+    def together(self, *specs: dict[str, Any]) -> list[Measure]:
+        """Several measurements taken in turns (A B C, A B C, ...), so that a case and its baseline see the same
+        load on a shared machine. Each spec holds ``measure``'s arguments."""
+        samples: list[list[Sample]] = [[] for _ in specs]
+        for _ in range(self.repeat):
+            for taken, spec in zip(samples, specs):
+                sample = self.run_once(spec["command"], spec.get("setup"))
+                if spec.get("events") is not None:
+                    sample.events = spec["events"]
+                taken.append(sample)
+        return [Measure(taken, spec.get("use", "wall")) for taken, spec in zip(samples, specs)]
 
     def path(self, name: str) -> str:
         return os.path.join(self.work, name)
@@ -207,29 +240,36 @@ class Bench:
     def case_import(self) -> None:
         n = self.size
         label = "factlog import" if self.has_import else "Log.append_records (no import command yet)"
-        measure = self.measure(self.import_command(n, "import.db"), self.fresh("import.db"), events=n)
+        baselines, log = [PYTHON, os.path.join(HERE, "baselines.py")], self.path(f"log-{n}.jsonl")
+        specs = [
+            {"command": self.import_command(n, "import.db"), "setup": self.fresh("import.db"), "events": n},
+            {"command": [*baselines, "raw", log, self.path("raw.db")], "setup": self.fresh("raw.db"), "use": "work"},
+            {"command": [*baselines, "sqlite-utils", log, self.path("su.db"), "--atomic"], "setup": self.fresh("su.db"),
+             "use": "work"},
+            {"command": [*baselines, "sqlite-utils", log, self.path("su.db")], "setup": self.fresh("su.db"),
+             "use": "work"},
+        ]
+        if self.has_es:
+            specs.append({"command": [*baselines, "es-bulk", log, self.path("es.db")], "setup": self.fresh("es.db"),
+                          "use": "work"})
+        measure, raw, atomic, defaults, *es = self.together(*specs)
         shutil.copyfile(self.path("import.db"), self.path(f"log-{n}.db"))
-        raw = self.measure([PYTHON, os.path.join(HERE, "baselines.py"), "raw", self.path(f"log-{n}.jsonl"),
-                            self.path("raw.db")], self.fresh("raw.db"), use="work")
+        for name in ("raw.db", "su.db"):
+            self.fresh(name)()
         rates = measure.rates()
         self.add(Row(f"{label}, {n:,} events (whole process)", "events/s", rates,
                      "raw sqlite3 executemany", raw.rates(), goal=">= 0.5x raw",
                      met=statistics.median(rates) >= 0.5 * statistics.median(raw.rates())))
-        for args, name in ((["--atomic"], "sqlite-utils insert_all in db.atomic()"),
-                           ([], "sqlite-utils insert_all, defaults")):
-            base = self.measure([PYTHON, os.path.join(HERE, "baselines.py"), "sqlite-utils",
-                                 self.path(f"log-{n}.jsonl"), self.path("su.db"), *args], self.fresh("su.db"),
-                                use="work")
+        for base, name in ((atomic, "sqlite-utils insert_all in db.atomic()"),
+                           (defaults, "sqlite-utils insert_all, defaults")):
             self.add(Row(f"  the same vs {name}", "events/s", rates, name, base.rates()))
-        if self.has_es:
-            es = self.measure([PYTHON, os.path.join(HERE, "baselines.py"), "es-bulk", self.path(f"log-{n}.jsonl"),
-                               self.path("es.db")], self.fresh("es.db"), use="work")
+        if es:
             self.add(Row("  the same vs eventsourcing bulk save", "events/s", rates, "eventsourcing bulk",
-                         es.rates(), goal=">= 2x eventsourcing",
-                         met=statistics.median(rates) >= 2 * statistics.median(es.rates())))
+                         es[0].rates(), goal=">= 2x eventsourcing",
+                         met=statistics.median(rates) >= 2 * statistics.median(es[0].rates())))
             self.add(Row("  peak memory (eventsourcing bulk as baseline)", "MiB",
                          [s.peak_mib for s in measure.samples], "eventsourcing bulk",
-                         [s.peak_mib for s in es.samples], higher_is_better=False,
+                         [s.peak_mib for s in es[0].samples], higher_is_better=False,
                          goal="<= 300 MiB at 1M" if n >= 1_000_000 else "",
                          met=measure.peak() <= 300 if n >= 1_000_000 else None))
         else:
@@ -242,11 +282,11 @@ class Bench:
         self.copy(f"log-{SMALL}.db", "claim.db")()
         fact, _ = self.probe_fact(f"log-{SMALL}.db")
         source = sqlite3.connect(self.path("claim.db")).execute("SELECT id FROM sources LIMIT 1").fetchone()[0]
-        claim = self.measure([*self.factlog, "--db", self.path("claim.db"), "claim", fact, "--source", source,
-                              "--quote", "Two missiles hit the depot", "--at", "2022-03-30T00:30:00+03:00",
-                              "--quiet"])
-        imports = self.measure([PYTHON, "-c", IMPORT_ONLY])
-        bare = self.measure([PYTHON, "-c", "pass"])
+        claim, imports, bare = self.together(
+            {"command": [*self.factlog, "--db", self.path("claim.db"), "claim", fact, "--source", source, "--quote",
+                         "Two missiles hit the depot", "--at", "2022-03-30T00:30:00+03:00", "--quiet"]},
+            {"command": [PYTHON, "-c", IMPORT_ONLY]},
+            {"command": [PYTHON, "-c", "pass"]})
         ms = [t * 1000 for t in claim.times()]
         self.add(Row("factlog claim, one process start to exit", "ms", ms, f"python -c \"{IMPORT_ONLY}\"",
                      [t * 1000 for t in imports.times()], higher_is_better=False, goal="<= 1x the imports",
@@ -256,33 +296,39 @@ class Bench:
 
     def case_append(self) -> None:
         inprocess = [PYTHON, os.path.join(HERE, "inprocess.py"), "append"]
-        full = self.measure([*inprocess, self.path("append.db"), str(APPENDS), "--synchronous", "FULL"],
-                            self.copy(f"log-{SMALL}.db", "append.db"), use="work")
-        raw_full = self.measure([PYTHON, os.path.join(HERE, "baselines.py"), "commit-each", self.path("commit.db"),
-                                 str(APPENDS), "--synchronous", "FULL"], self.fresh("commit.db"), use="work")
+        baselines = [PYTHON, os.path.join(HERE, "baselines.py")]
+        specs = [
+            {"command": [*inprocess, self.path("append.db"), str(APPENDS), "--synchronous", "FULL"],
+             "setup": self.copy(f"log-{SMALL}.db", "append.db"), "use": "work"},
+            {"command": [*baselines, "commit-each", self.path("commit.db"), str(APPENDS), "--synchronous", "FULL"],
+             "setup": self.fresh("commit.db"), "use": "work"},
+            {"command": [*inprocess, self.path("append.db"), str(APPENDS), "--synchronous", "NORMAL"],
+             "setup": self.copy(f"log-{SMALL}.db", "append.db"), "use": "work"},
+            {"command": [*baselines, "commit-each", self.path("commit.db"), str(APPENDS), "--synchronous", "NORMAL"],
+             "setup": self.fresh("commit.db"), "use": "work"},
+        ]
         if self.has_es:
-            es = self.measure([PYTHON, os.path.join(HERE, "baselines.py"), "es-each", self.path(f"log-{SMALL}.jsonl"),
-                               self.path("es-each.db"), str(APPENDS)], self.fresh("es-each.db"), use="work")
+            specs.append({"command": [*baselines, "es-each", self.path(f"log-{SMALL}.jsonl"), self.path("es-each.db"),
+                                      str(APPENDS)], "setup": self.fresh("es-each.db"), "use": "work"})
+        full, raw_full, normal, raw_normal, *es = self.together(*specs)
+        if es:
             self.add(Row(f"Python API appends, one transaction each, synchronous=FULL ({APPENDS:,})", "events/s",
-                         full.rates(), "eventsourcing, one save per event", es.rates(),
+                         full.rates(), "eventsourcing, one save per event", es[0].rates(),
                          goal=">= 1x eventsourcing",
-                         met=statistics.median(full.rates()) >= statistics.median(es.rates())))
+                         met=statistics.median(full.rates()) >= statistics.median(es[0].rates())))
         self.add(Row("  the same vs raw sqlite3, one INSERT+COMMIT each, FULL", "events/s", full.rates(),
                      "raw commit each, FULL", raw_full.rates()))
-        normal = self.measure([*inprocess, self.path("append.db"), str(APPENDS), "--synchronous", "NORMAL"],
-                              self.copy(f"log-{SMALL}.db", "append.db"), use="work")
-        raw_normal = self.measure([PYTHON, os.path.join(HERE, "baselines.py"), "commit-each", self.path("commit.db"),
-                                   str(APPENDS), "--synchronous", "NORMAL"], self.fresh("commit.db"), use="work")
         self.add(Row("  factlog's default, synchronous=NORMAL, vs raw", "events/s", normal.rates(),
                      "raw commit each, NORMAL", raw_normal.rates()))
 
     def case_growth(self) -> None:
         inprocess = [PYTHON, os.path.join(HERE, "inprocess.py"), "append"]
-        big = self.measure([*inprocess, self.path("grow.db"), str(APPENDS), "--synchronous", "NORMAL"],
-                           self.copy(f"log-{self.size}.db", "grow.db"), use="work")
-        small = self.measure([*inprocess, self.path("grow.db"), str(APPENDS), "--synchronous", "NORMAL"],
-                             self.copy(f"log-{SMALL}.db", "grow.db"), use="work")
-        self.fresh("grow.db")()
+        big, small = self.together(
+            {"command": [*inprocess, self.path("grow.db"), str(APPENDS), "--synchronous", "NORMAL"],
+             "setup": self.copy(f"log-{self.size}.db", "grow.db"), "use": "work"},
+            {"command": [*inprocess, self.path("grow-small.db"), str(APPENDS), "--synchronous", "NORMAL"],
+             "setup": self.copy(f"log-{SMALL}.db", "grow-small.db"), "use": "work"})
+        self.fresh("grow.db", "grow-small.db")()
         ms, base = [t * 1000 for t in big.times()], [t * 1000 for t in small.times()]
         self.add(Row(f"{APPENDS:,} appends into a {self.size:,}-event log", "ms", ms,
                      f"the same into a {SMALL:,}-event log", base, higher_is_better=False, goal="<= 1.2x",
@@ -290,15 +336,19 @@ class Bench:
 
     def case_rebuild(self) -> None:
         n = self.size
-        measure = self.measure([*self.factlog, "--db", self.path("rebuild.db"), "rebuild"],
-                               self.copy(f"log-{n}.db", "rebuild.db"), events=n)
-        self.fresh("rebuild.db")()
-        rates = measure.rates()
         if self.has_es and not os.path.exists(self.path("es.db")):
             self.run_once([PYTHON, os.path.join(HERE, "baselines.py"), "es-bulk", self.path(f"log-{n}.jsonl"),
                            self.path("es.db")])
+        specs = [{"command": [*self.factlog, "--db", self.path("rebuild.db"), "rebuild"],
+                  "setup": self.copy(f"log-{n}.db", "rebuild.db"), "events": n}]
         if self.has_es:
-            es = self.measure([PYTHON, os.path.join(HERE, "baselines.py"), "es-fold", self.path("es.db")], use="work")
+            specs.append({"command": [PYTHON, os.path.join(HERE, "baselines.py"), "es-fold", self.path("es.db")],
+                          "use": "work"})
+        measure, *fold = self.together(*specs)
+        self.fresh("rebuild.db")()
+        rates = measure.rates()
+        if self.has_es:
+            es = fold[0]
             self.add(Row(f"factlog rebuild, {n:,} events (whole process)", "events/s", rates,
                          "eventsourcing read and fold", es.rates(), goal=">= 1.5x eventsourcing",
                          met=statistics.median(rates) >= 1.5 * statistics.median(es.rates())))
@@ -331,19 +381,21 @@ class Bench:
         inprocess = [PYTHON, os.path.join(HERE, "inprocess.py"), "status"]
         probes = self.probes()
         for at_seq in (False, True):
-            results = []
+            specs = []
             for db in (f"log-{self.size}.db", f"log-{SMALL}.db"):
                 fact, last = probes[db]
                 extra = ["--at-seq", str(last)] if at_seq else []
-                results.append(self.measure([*inprocess, self.path(db), fact, *extra], use="work"))
+                specs.append({"command": [*inprocess, self.path(db), fact, *extra], "use": "work"})
+            results = self.together(*specs)
             name = "status FACT --at-seq K (in-process, per call)" if at_seq else "status FACT (in-process, per call)"
             big, small = ([t * 1000 for t in m.times()] for m in results)
             self.add(Row(f"{name}, {self.size:,}-event log", "ms", big, f"the same on a {SMALL:,}-event log", small,
                          higher_is_better=False, goal="<= 1.2x", met=statistics.median(big) <= 1.2 * statistics.median(small)))
-        big_cli = self.measure([*self.factlog, "--db", self.path(f"log-{self.size}.db"), "status",
-                                probes[f"log-{self.size}.db"][0], "--json"])
-        small_cli = self.measure([*self.factlog, "--db", self.path(f"log-{SMALL}.db"), "status",
-                                  probes[f"log-{SMALL}.db"][0], "--json"])
+        big_cli, small_cli = self.together(
+            {"command": [*self.factlog, "--db", self.path(f"log-{self.size}.db"), "status",
+                         probes[f"log-{self.size}.db"][0], "--json"]},
+            {"command": [*self.factlog, "--db", self.path(f"log-{SMALL}.db"), "status",
+                         probes[f"log-{SMALL}.db"][0], "--json"]})
         self.add(Row(f"  factlog status FACT --json, process, {self.size:,}-event log", "ms",
                      [t * 1000 for t in big_cli.times()], f"on a {SMALL:,}-event log",
                      [t * 1000 for t in small_cli.times()], higher_is_better=False))
@@ -372,6 +424,7 @@ class Bench:
 
     def run(self) -> None:
         started = time.perf_counter()
+        self.warm_up()
         self.prepare()
         if not os.path.exists(self.path(f"log-{self.size}.db")) and not self.wants("import"):
             self.load(self.size, f"log-{self.size}.db")
