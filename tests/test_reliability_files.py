@@ -1,6 +1,7 @@
 """The log file itself: written by an older factlog, not writable, not a factlog log, not SQLite at all,
 on a network file system."""
 
+import functools
 import json
 import os
 import shutil
@@ -170,7 +171,18 @@ def as_someone_else() -> list[str]:
         return []
     if not shutil.which("setpriv"):
         pytest.skip("running as root without setpriv: cannot test permissions")
-    return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    if not _unprivileged_can_run(tuple(prefix)):
+        # e.g. a checkout inside a 0700 temp folder: the unprivileged user cannot reach factlog itself
+        pytest.skip("the unprivileged user cannot run this checkout's factlog (its folder is private)")
+    return prefix
+
+
+@functools.lru_cache(maxsize=None)
+def _unprivileged_can_run(prefix: tuple[str, ...]) -> bool:
+    done = subprocess.run([*prefix, FACTLOG, "--version"], capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, HOME="/tmp"))
+    return done.returncode == 0
 
 
 @pytest.fixture
