@@ -325,8 +325,19 @@ def _describe(exc: Exception, cls: type[Event]) -> str:
 
     if isinstance(exc, cattrs.BaseValidationError):
         messages = cattrs.transform_error(exc, path=cls.TYPE, format_exception=_format_exception)
-        return "; ".join(messages)
+        return "; ".join(_reword(message, cls.TYPE) for message in messages)
     return str(exc)
+
+
+def _reword(message: str, root: str) -> str:
+    """cattrs' ``reason @ claim.credibility`` read as ``credibility: reason``; the bare root path is dropped."""
+    reason, _, path = message.rpartition(" @ ")
+    if not reason:
+        return message
+    field_path = path[len(root) + 1:] if path.startswith(root + ".") else ("" if path == root else path)
+    if not field_path or reason.startswith(field_path.split(".")[-1] + " "):
+        return reason
+    return f"{field_path}: {reason}"
 
 
 # --- the fast path: the same checks as the converter's hooks, for the shapes events have -----------------

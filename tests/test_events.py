@@ -52,18 +52,18 @@ def test_a_valid_record_structures_into_its_class():
 def test_a_number_where_a_string_belongs_is_refused(field):
     message = refused(claim(**{field: 5}))
     assert "expected a string, got int" in message
-    assert f"claim.{field}" in message
+    assert f"{field}: " in message
 
 
 def test_a_number_as_recorded_by_is_refused():
-    assert "claim.recorded_by" in refused(claim({"recorded_by": 5}))
+    assert "recorded_by: " in refused(claim({"recorded_by": 5}))
 
 
 @pytest.mark.parametrize("value, kind", [("3", "str"), (True, "bool"), (False, "bool"), (3.0, "float")])
 def test_credibility_must_be_a_real_int(value, kind):
     message = refused(claim(credibility=value))
     assert f"expected an integer, got {kind}" in message
-    assert "claim.credibility" in message
+    assert "credibility: " in message
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
@@ -111,7 +111,7 @@ def test_envelope_field_inside_data_is_refused():
 def test_naive_times_are_refused(field):
     message = refused(claim({field: "2022-03-30T10:00:00"}))
     assert "no UTC offset" in message
-    assert f"claim.{field}" in message
+    assert f"{field}: " in message
 
 
 def test_unparsable_time_is_refused():
@@ -139,9 +139,10 @@ def test_z_suffix_is_utc():
 def test_messages_are_readable_and_name_each_bad_field():
     message = refused(claim({"observed_at": "2022-03-30T10:00:00"}, fact=5, credibility="x"))
     assert message.startswith("invalid claim event: ")
-    # cattrs.transform_error gives one "<reason> @ <path>" per failure, joined on one line
-    for path in ("claim.fact", "claim.credibility", "claim.observed_at"):
-        assert f"@ {path}" in message
+    # cattrs.transform_error gives one "<reason> @ <path>" per failure, reworded as "<field>: <reason>"
+    for field in ("fact", "credibility", "observed_at"):
+        assert f"{field}: " in message
+    assert " @ " not in message
     assert "Traceback" not in message and "ClassValidationError" not in message
 
 
