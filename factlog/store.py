@@ -15,6 +15,7 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from json.encoder import encode_basestring as encode_json_string
 from typing import Any
 
 from attrs import evolve, fields, frozen
@@ -440,6 +441,14 @@ class Store:
         for row in self._rows_where(where, params, limit, order):
             yield row_to_wire(row)
 
+    def wire_lines(self, clock: Clock = NOW) -> Iterator[str]:
+        """The stored events as JSON Lines text (without the newline): for each, the same text as ``json.dumps``
+        of its wire record, built from the columns. The payload goes out as it is stored (canonical JSON) instead
+        of being parsed and serialised again: a sixth of the cost, which is what ``export jsonl`` spends."""
+        where, params = _event_filter(None, None, None, clock)
+        for row in self._rows_where(where, params):
+            yield wire_line(row)
+
     def events(self, **filters: Any) -> Iterator[ev.Event]:
         for record in self.wire_records(**filters):
             yield ev.from_wire(record)
@@ -672,6 +681,21 @@ def row_to_wire(row: tuple) -> dict[str, Any]:
         "observed_at": observed_at, "recorded_by": recorded_by, "data": json.loads(data),
         "prev_hash": prev_hash, "hash": digest,
     }
+
+
+def wire_line(row: tuple) -> str:
+    """``json.dumps(row_to_wire(row))`` (compact, not ASCII-escaped), without parsing the stored payload."""
+    seq, event_id, kind, version, recorded_at, observed_at, recorded_by, data, prev_hash, digest = row
+    if type(seq) is int and type(version) is int and type(data) is str and data[:1] == "{" and data[-1:] == "}":
+        text = encode_json_string
+        try:
+            return (f'{{"seq":{seq},"id":{text(event_id)},"type":{text(kind)},"version":{version},'
+                    f'"recorded_at":{text(recorded_at)},"observed_at":{text(observed_at)},'
+                    f'"recorded_by":{text(recorded_by)},"data":{data},"prev_hash":{text(prev_hash)},'
+                    f'"hash":{text(digest)}}}')
+        except TypeError:  # a column that is not text (only in a file changed outside factlog)
+            pass
+    return json.dumps(row_to_wire(row), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
 def row_to_event(row: tuple) -> ev.Event:
