@@ -289,8 +289,9 @@ class Bench:
             {"command": [PYTHON, "-c", "pass"]})
         ms = [t * 1000 for t in claim.times()]
         self.add(Row("factlog claim, one process start to exit", "ms", ms, f"python -c \"{IMPORT_ONLY}\"",
-                     [t * 1000 for t in imports.times()], higher_is_better=False, goal="<= 1x the imports",
-                     met=statistics.median(ms) <= statistics.median(imports.times()) * 1000))
+                     [t * 1000 for t in imports.times()], higher_is_better=False,
+                     goal="<= 0.8x the imports (issue: 1x)",
+                     met=statistics.median(ms) <= 0.8 * statistics.median(imports.times()) * 1000))
         self.add(Row("  the same vs a bare interpreter", "ms", ms, "python -c pass",
                      [t * 1000 for t in bare.times()], higher_is_better=False))
 
@@ -414,8 +415,10 @@ class Bench:
             small = self.measure([*self.factlog, "--db", self.path(f"log-{tenth}.db"), "export", name, *view,
                                   "-o", self.path(f"out.{name}")], events=tenth)
             rates = big.rates()
+            floor = 200_000 if name == "jsonl" else 150_000  # jsonl passed the issue's 150k easily: bar raised
             self.add(Row(f"factlog export {name}{' --view events' if view else ''}, {self.size:,} events (process)",
-                         "events/s", rates, goal=">= 150k/s", met=statistics.median(rates) >= 150_000))
+                         "events/s", rates, goal=f">= {floor // 1000}k/s" + (" (issue: 150k)" if name == "jsonl" else ""),
+                         met=statistics.median(rates) >= floor))
             self.add(Row(f"  peak memory, {self.size:,} events", "MiB", [s.peak_mib for s in big.samples],
                          f"{tenth:,} events", [s.peak_mib for s in small.samples], higher_is_better=False,
                          goal="<= 1.2x", met=big.peak() <= 1.2 * small.peak()))
