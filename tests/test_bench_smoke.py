@@ -5,15 +5,21 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def test_benchmark_runs_at_a_tiny_size(tmp_path):
+@pytest.mark.parametrize("eventsourcing", ["if installed", "without"])
+def test_benchmark_runs_at_a_tiny_size(tmp_path, eventsourcing):
     results = tmp_path / "bench.json"
+    env = dict(os.environ)
+    if eventsourcing == "without":
+        env["FACTLOG_BENCH_WITHOUT_EVENTSOURCING"] = "1"
     completed = subprocess.run(
         [sys.executable, os.path.join(ROOT, "tests", "bench", "run.py"), "--size", "2000", "--repeat", "1",
          "--work", str(tmp_path / "work"), "--json", str(results)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=300, env=env,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     report = json.loads(results.read_text())
