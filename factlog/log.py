@@ -112,8 +112,8 @@ class Log:
         return self.state("decline", fact, source, **details)
 
     def retract(self, event_id: str, reason: str | None = None, at: TimeLike = None) -> ev.Event:
-        """Withdraw one earlier statement, named by its event id."""
-        return self._record(ev.Retract, at, target=event_id.strip(), reason=reason)
+        """Withdraw one earlier statement, named by its event id (or a unique prefix of at least 8 characters)."""
+        return self._record(ev.Retract, at, target=self.store.full_event_id(event_id.strip()), reason=reason)
 
     def append_records(self, records: Iterable[dict]) -> list[tuple[ev.Event, bool]]:
         """Append wire records (e.g. another log's export) in one transaction; known ids are skipped."""

@@ -427,6 +427,21 @@ class Store:
         for row in self.conn.execute(sql, params):
             yield row
 
+    def full_event_id(self, given: str, shortest: int = 8) -> str:
+        """The id of the one event whose id is ``given`` or starts with it (at least ``shortest`` characters).
+
+        Tables show ids shortened; a unique prefix is enough to name an event, as with git's hashes.
+        """
+        if self.conn.execute("SELECT 1 FROM events WHERE id = ?", (given,)).fetchone() or len(given) < shortest:
+            return given
+        # a range on the id index: every id that starts with ``given`` sorts between it and given + U+10FFFF
+        rows = self.conn.execute(
+            "SELECT id FROM events WHERE id >= ? AND id < ? ORDER BY id LIMIT 2", (given, given + "\U0010ffff")
+        ).fetchall()
+        if len(rows) > 1:
+            raise InvalidInput(f"event id {given!r} is ambiguous: it starts {rows[0][0]} and {rows[1][0]}")
+        return rows[0][0] if rows else given
+
     def event(self, event_id: str) -> ev.Event:
         rows = list(self._events_where("id = ?", (event_id,)))
         if not rows:

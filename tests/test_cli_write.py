@@ -407,3 +407,21 @@ def test_every_command_has_help(run):
         assert command.help and command.help.strip(), path
         result = run(*path, "--help")
         assert "Usage:" in result.stdout, path
+
+
+def test_retract_takes_a_unique_prefix_of_the_event_id(run):
+    run("source", "add", "tass", "--name", "TASS", "--kind", "agency")
+    run("fact", "add", "belgorod-soldiers-hurt", "Four servicemen were hurt")
+    first = run.id("claim", "belgorod-soldiers-hurt", "--source", "tass", "--at", "2022-03-30T09:00:00+03:00")
+    second = run.id("claim", "belgorod-soldiers-hurt", "--source", "tass", "--at", "2022-03-30T10:00:00+03:00")
+    common = next(i for i, (a, b) in enumerate(zip(first, second)) if a != b)
+    if common >= 8:  # both ids share a prefix of 8+ characters: it names neither
+        ambiguous = run("retract", first[:common], ok=False)
+        assert ambiguous.exit_code == 1 and "ambiguous" in ambiguous.stderr
+    prefix = second[:max(common + 1, 8)]
+    retraction = run.id("retract", prefix, "--reason", "withdrawn")
+    [event] = [e for e in run.json("log", "--type", "retract") if e["id"] == retraction]
+    assert event["data"]["target"] == second
+    too_short = run("retract", second[:7], ok=False)
+    assert too_short.exit_code == 1 and "no event" in too_short.stderr
+    assert len(run.json("log")) == 5

@@ -218,11 +218,11 @@ STATEMENT_COMMANDS = (
 @quiet_option
 @with_log(write=True)
 def retract(log: Any, event_id: str, reason: str | None, at: str | None, quiet: bool) -> None:
-    """Withdraw one earlier statement, named by its event id.
+    """Withdraw one earlier statement, named by its event id (or a unique prefix of 8+ characters).
 
     \b
     Example:
-      factlog retract 0190a1b2-... --reason "TASS withdrew its report"
+      factlog retract 01a21af6-d0c5 --reason "TASS withdrew its report"
     """
     report(log.retract(event_id, reason, at=at), quiet)
 
