@@ -432,7 +432,9 @@ class Store:
 
         Tables show ids shortened; a unique prefix is enough to name an event, as with git's hashes.
         """
-        if self.conn.execute("SELECT 1 FROM events WHERE id = ?", (given,)).fetchone() or len(given) < shortest:
+        if len(given) < shortest or not _encodable(given):
+            return given  # too short to be a prefix, or not text SQLite can hold: the event check words the error
+        if self.conn.execute("SELECT 1 FROM events WHERE id = ?", (given,)).fetchone():
             return given
         # a range on the id index: every id that starts with ``given`` sorts between it and given + U+10FFFF
         rows = self.conn.execute(
@@ -727,3 +729,11 @@ def row_to_event(row: tuple) -> ev.Event:
 
 
 _ENVELOPE_NAMES = frozenset(ev.ENVELOPE_FIELDS)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -425,3 +425,8 @@ def test_retract_takes_a_unique_prefix_of_the_event_id(run):
     too_short = run("retract", second[:7], ok=False)
     assert too_short.exit_code == 1 and "no event" in too_short.stderr
     assert len(run.json("log")) == 5
+
+
+def test_retract_of_an_id_that_is_not_text_is_one_error(run):
+    result = run("retract", "\udcff" * 9, ok=False)
+    assert result.exit_code == 1 and result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1
