@@ -95,6 +95,10 @@ _FIELD_NAMES = {cls: tuple(a.name for a in fields(cls)) for cls in ev.EVENT_CLAS
 class Store:
     """One open log file."""
 
+    # IMMEDIATE takes the write lock at BEGIN; a deferred BEGIN would let two writers read the same head and
+    # then collide (the load test swaps this to prove it catches that).
+    BEGIN_WRITE = "BEGIN IMMEDIATE"
+
     def __init__(self, path: str, conn: sqlite3.Connection):
         self.path = path
         self.conn = conn
@@ -191,7 +195,7 @@ class Store:
         # import of a million events keeps its index pages in memory. Only writers ask for it: the cache grows
         # as it is used, and a read that streams the whole log (an export) needs none.
         self.conn.execute("PRAGMA cache_size = -65536")
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.execute(self.BEGIN_WRITE)
         try:
             yield
         except BaseException:
