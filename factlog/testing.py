@@ -388,3 +388,31 @@ BUILTIN_PARSERS: dict[str, Parse] = {
     "markdown": parse_markdown_report,
     "jsonl": parse_jsonl_beliefs,
 }
+
+
+# --- loading a plugin from its source tree ---------------------------------------------------------------
+
+
+def use_plugin_from_source(project: Path, distribution: str, module: str, entry: str, site: Path,
+                           monkeypatch: Any) -> Any:
+    """Make a plugin's source tree loadable by factlog in its own tests, installed or not.
+
+    When the plugin is not installed, its entry point is laid out in ``site`` as pip would install it (a
+    ``.dist-info`` folder), so factlog finds it through ``importlib.metadata`` exactly as an installed plugin.
+    ``monkeypatch`` (pytest's) undoes the path changes after the test. Returns the plugin's module.
+    """
+    import importlib
+    import importlib.metadata as metadata
+
+    import factlog.plugins
+
+    monkeypatch.delenv("FACTLOG_LOAD_PLUGINS", raising=False)
+    if not metadata.entry_points(group="factlog", name=entry):
+        info = site / f"{module}-0.0.0.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {distribution}\nVersion: 0.0.0\n")
+        (info / "entry_points.txt").write_text(f"[factlog]\n{entry} = {module}\n")
+        monkeypatch.syspath_prepend(str(site))
+        monkeypatch.syspath_prepend(str(project))
+    factlog.plugins.reset()
+    return importlib.import_module(module)
