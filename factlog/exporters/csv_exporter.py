@@ -40,7 +40,10 @@ def flatten(value: Any) -> str:
 
 
 def cell(value: Any) -> str | int:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+    kind = type(value)
+    if kind is str:  # the common case first: exports are millions of cells
+        return neutralise(valid_text(value))
+    if kind is int and value >= 0:
         return value
     return neutralise(valid_text(flatten(value)))
 

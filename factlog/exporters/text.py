@@ -14,6 +14,8 @@ REPLACEMENT = "\ufffd"
 
 def valid_text(text: str) -> str:
     """``text`` with every lone surrogate replaced by U+FFFD, so that it encodes as UTF-8."""
+    if text.isascii():  # most cells: no surrogate possible, and isascii is far cheaper than the regex
+        return text
     return _SURROGATE.sub(REPLACEMENT, text)
 
 
