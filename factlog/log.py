@@ -124,6 +124,7 @@ class Log:
         """Merge another log's wire records, numbered by line, all or nothing; returns (new, already known).
 
         Events keep their content (id, type, version, times, recorder, data) and get this log's seq and hashes.
+        A record that carries its hash must match it (an export altered after it was written is refused).
         An error names the line and the event, and leaves the log as it was.
         """
         counts = [0, 0]
@@ -133,7 +134,7 @@ class Log:
             for line, record in numbered:
                 where.update(line=line, id=record.get("id"))
                 try:
-                    yield Pending.from_wire(record)
+                    yield Pending.from_wire(record, check_hash=True)
                 except InvalidInput as exc:
                     raise InvalidInput(f"line {line}: {exc}") from None
 

@@ -22,6 +22,7 @@ from attrs import evolve, fields, frozen
 
 from . import beliefs as bl
 from . import events as ev
+from .fact_cache import FactStateCache
 from .errors import Conflict, FactlogError, IntegrityError, InvalidInput, LogUnavailable, NotFound
 from .search_index import index_event, optimize_index
 from .times import format_time
@@ -30,6 +31,13 @@ GENESIS = "sha256:" + "0" * 64
 BUSY_TIMEOUT_SECONDS = 60
 SQLITE_MAX_INT = 2**63 - 1  # a larger count or seq means "everything": clamp it rather than overflow
 EVENT_COLUMNS = "seq, id, type, version, recorded_at, observed_at, recorded_by, data, prev_hash, hash"
+# A transaction that appends more events than this lifts the no-overwrite trigger until it commits (see
+# _Projector.lift_trigger): a third of an import's time went to it. A few appends keep it: dropping and
+# re-creating it costs more than it saves.
+LIFT_TRIGGER_AFTER = 256
+# An import writes the beliefs of the facts it touched whenever this many are waiting, and at its end: memory
+# stays bounded, and a fact that a whole news cycle of statements touches is written once rather than each time.
+FLUSH_FACTS = 4096
 
 
 @frozen
@@ -50,11 +58,17 @@ NOW = Clock()
 
 @frozen
 class Pending:
-    """An event about to be appended: the parsed event, and the version and data to store as they came."""
+    """An event about to be appended: the parsed event, and the version and data to store as they came.
+
+    ``chained`` is what an exported record said of its place in its own log, ``(seq, prev_hash, hash, fields)``,
+    once that hash was checked against the record: where the event lands at the same place after the same
+    hash, its hash here is the same and need not be computed twice.
+    """
 
     event: ev.Event
     version: int
     data_text: str
+    chained: tuple[Any, Any, str, tuple] | None = None
 
     @classmethod
     def of(cls, event: ev.Event) -> Pending:
@@ -62,10 +76,24 @@ class Pending:
         return cls(event, wire["version"], ev.canonical_json(wire["data"]))
 
     @classmethod
-    def from_wire(cls, record: dict[str, Any]) -> Pending:
+    def from_wire(cls, record: dict[str, Any], check_hash: bool = False) -> Pending:
+        """The record as an event to append. With ``check_hash``, a record that carries its hash must match
+        it: an export altered after it was written is refused (a record without one is taken as new content)."""
+        data_text = ev.canonical_json(record.get("data", {}))
+        chained = _checked_chain(record, data_text) if check_hash and record.get("hash") is not None else None
         event = ev.from_wire(record)
         version = record.get("version", type(event).VERSION)
-        return cls(event, version, ev.canonical_json(record.get("data", {})))
+        return cls(event, version, data_text, chained)
+
+
+def _checked_chain(record: dict[str, Any], data_text: str) -> tuple[Any, Any, str, tuple]:
+    fields = (*(record.get(name) for name in ("id", "type", "version", "recorded_at", "observed_at", "recorded_by")),
+              data_text)
+    digest = chain_hash(record.get("prev_hash"), record.get("seq"), *fields)
+    if digest != record["hash"]:
+        raise InvalidInput(f"event {record.get('id')} does not match its hash: the file was altered after it was"
+                           " exported")
+    return record.get("seq"), record.get("prev_hash"), digest, fields
 
 
 def chain_hash(prev_hash: Any, seq: Any, *fields: Any) -> str:
@@ -102,6 +130,16 @@ class Store:
     def __init__(self, path: str, conn: sqlite3.Connection):
         self.path = path
         self.conn = conn
+        # What appends learnt of the log, kept between transactions; all of it is forgotten on a rollback.
+        self.state_cache = FactStateCache()  # checked against the beliefs table before each use
+        self._source_infos: dict[str, bl.SourceInfo] = {}  # sources never change once registered
+        self._known: set[tuple[str, str]] = set()  # (table, id) of facts and sources in the log
+
+    def forget(self) -> None:
+        """Drop what appends remembered of the log (a rolled-back transaction may have taught it wrong)."""
+        self.state_cache.clear()
+        self._source_infos.clear()
+        self._known.clear()
 
     # --- opening -----------------------------------------------------------------------------------------
 
@@ -199,11 +237,16 @@ class Store:
         try:
             yield
         except BaseException:
+            self.forget()
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise
         else:
-            self.conn.execute("COMMIT")
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.forget()
+                raise
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -234,25 +277,28 @@ class Store:
         """Append events in one transaction (all or nothing), calling ``each(event, new)`` for every one placed:
         memory stays flat however many there are (``import`` streams a whole file through here)."""
         with self.write():
-            touched: set[str] = set()
+            projector = _Projector(self)
             seq, last_hash = self._last()
             first = seq + 1
             for pending in pendings:
-                event, new = self._append_one(pending, seq, last_hash, touched)
+                event, new = self._append_one(pending, seq, last_hash, projector)
                 if new:
                     seq, last_hash = event.seq or 0, event.hash
+                    if seq - first == LIFT_TRIGGER_AFTER:
+                        projector.lift_trigger()
                 each(event, new)
             if seq >= first:
                 index_event(self.conn, first, seq)
                 if seq - first >= max(1000, seq // 10):  # a bulk fill: see optimize_index
                     optimize_index(self.conn)
-            self._refresh_beliefs(touched, seq)
+            projector.finish(seq)
 
     def _last(self) -> tuple[int, str]:
         row = self.conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
         return (row[0], row[1]) if row else (0, GENESIS)
 
-    def _append_one(self, pending: Pending, last_seq: int, last_hash: str, touched: set[str]) -> tuple[ev.Event, bool]:
+    def _append_one(self, pending: Pending, last_seq: int, last_hash: str,
+                    projector: _Projector) -> tuple[ev.Event, bool]:
         event = pending.event
         stored = self._content_by_id(event.id)
         content = (event.TYPE, pending.version, format_time(event.recorded_at), format_time(event.observed_at),
@@ -263,15 +309,17 @@ class Store:
             return self.event(event.id), False
         fact, source, target = self._check_and_locate(event)
         seq = last_seq + 1
-        digest = chain_hash(last_hash, seq, event.id, *content)
+        digest = _reused_hash(pending, seq, last_hash, (event.id, *content)) or chain_hash(last_hash, seq, event.id,
+                                                                                             *content)
         self.conn.execute(
             f"INSERT INTO events ({EVENT_COLUMNS}, fact, source, target) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (seq, event.id, *content[:5], pending.data_text, last_hash, digest, fact, source, target),
         )
         self._project_registration(event, seq)
+        event = placed(event, seq, last_hash, digest)
         if fact is not None:
-            touched.add(fact)
-        return placed(event, seq, last_hash, digest), True
+            projector.fold(fact, event)
+        return event, True
 
     def _content_by_id(self, event_id: str) -> tuple | None:
         return self.conn.execute(
@@ -282,11 +330,11 @@ class Store:
     def _check_and_locate(self, event: ev.Event) -> tuple[str | None, str | None, str | None]:
         """Refuse an event that does not fit the log; return the fact, source and target it concerns."""
         if isinstance(event, ev.SourceRegistered):
-            if self._exists("sources", event.source):
+            if self._known_to_exist("sources", event.source):
                 raise Conflict(f"source {event.source!r} already exists")
             return None, event.source, None
         if isinstance(event, ev.FactOpened):
-            if self._exists("facts", event.fact):
+            if self._known_to_exist("facts", event.fact):
                 raise Conflict(f"fact {event.fact!r} already exists")
             return event.fact, None, None
         if isinstance(event, (ev.Statement, ev.FactReworded)):
@@ -318,8 +366,18 @@ class Store:
         sql = {"sources": "SELECT 1 FROM sources WHERE id = ?", "facts": "SELECT 1 FROM facts WHERE id = ?"}[table]
         return self.conn.execute(sql, (key,)).fetchone() is not None
 
+    def _known_to_exist(self, table: str, key: str) -> bool:
+        """``_exists`` for the write path, remembered: facts and sources are never removed, so a yes once is a
+        yes for good (reads do not fill it: an export that asks about every fact must not grow with the log)."""
+        if (table, key) in self._known:
+            return True
+        found = self._exists(table, key)
+        if found:
+            self._known.add((table, key))
+        return found
+
     def _require(self, table: str, key: str, what: str) -> None:
-        if not self._exists(table, key):
+        if not self._known_to_exist(table, key):
             hint = "factlog source add" if what == "source" else "factlog fact add"
             raise NotFound(f"no {what} {key!r} in the log; add it first with '{hint}'")
 
@@ -340,34 +398,53 @@ class Store:
         elif isinstance(event, ev.FactReworded):
             self.conn.execute("UPDATE facts SET statement = ? WHERE id = ?", (event.statement, event.fact))
 
-    def _refresh_beliefs(self, facts: Iterable[str], last_seq: int) -> None:
-        """Recompute only the touched facts, from their own events: an append costs the same in any log size."""
-        for fact_id in facts:
-            state = bl.fold_fact(self._events_where("fact = ?", (fact_id,)))
-            if state is not None:
-                self._write_belief(bl.derive(state, self._sources_for(state)))
+    def state_before(self, fact: str, seq: int) -> bl.FactState | None:
+        """The fact's state just before ``seq``: the cached one while the beliefs table says it is current,
+        else folded from the fact's own events."""
+        cached = self.state_cache.get(fact)
+        if cached is not None:
+            row = self.conn.execute("SELECT updated_seq FROM beliefs WHERE fact = ?", (fact,)).fetchone()
+            if row is not None and row[0] == cached.updated_seq:
+                return cached
+        return bl.fold_fact(self._events_where("fact = ? AND seq < ?", (fact, seq)))
+
+    def write_beliefs(self, states: Iterable[bl.FactState]) -> None:
+        """Write the beliefs and standing stances of these facts."""
+        self._write_beliefs([bl.derive(state, self._sources_of(state)) for state in states])
+
+    def mark_projected(self, last_seq: int) -> None:
+        """Record that the projections hold every event up to ``last_seq``."""
         self.conn.execute(
             "INSERT OR REPLACE INTO projection_state (name, last_seq) VALUES ('beliefs', ?)", (last_seq,)
         )
 
     def _write_belief(self, belief: bl.Belief) -> None:
-        self.conn.execute(
+        self._write_beliefs([belief])
+
+    def _write_beliefs(self, beliefs: list[bl.Belief]) -> None:
+        self.conn.executemany(
             "INSERT OR REPLACE INTO beliefs (fact, statement, status, label, parties, sources, updated_seq,"
             " statement_count, standing_count, withdrawn_count) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (belief.fact, belief.statement, belief.status, belief.label, json.dumps(belief.parties),
-             json.dumps(belief.sources), belief.updated_seq, belief.statement_count, len(belief.standing),
-             len(belief.withdrawn)),
+            [(b.fact, b.statement, b.status, b.label, json.dumps(b.parties), json.dumps(b.sources), b.updated_seq,
+              b.statement_count, len(b.standing), len(b.withdrawn)) for b in beliefs],
         )
-        self.conn.execute("DELETE FROM stances WHERE fact = ?", (belief.fact,))
+        self.conn.executemany("DELETE FROM stances WHERE fact = ?", [(b.fact,) for b in beliefs])
         self.conn.executemany(
             "INSERT INTO stances (fact, source, stance, type, event_id, observed_at, quote, url)"
             " VALUES (?,?,?,?,?,?,?,?)",
-            [(belief.fact, r.source, r.stance, r.type, r.event_id, format_time(r.observed_at), r.quote, r.url)
-             for r in belief.standing],
+            [(b.fact, r.source, r.stance, r.type, r.event_id, format_time(r.observed_at), r.quote, r.url)
+             for b in beliefs for r in b.standing],
         )
 
-    def _sources_for(self, state: bl.FactState) -> dict[str, bl.SourceInfo]:
-        wanted = json.dumps(sorted({r.source for r in state.statements}))
+    def _sources_of(self, state: bl.FactState) -> dict[str, bl.SourceInfo]:
+        """The sources that spoke about the fact (a mapping that holds them, and maybe others)."""
+        missing = {r.source for r in state.statements} - self._source_infos.keys()
+        if missing:
+            self._source_infos.update(self._sources_for(missing))
+        return self._source_infos
+
+    def _sources_for(self, ids: Iterable[str]) -> dict[str, bl.SourceInfo]:
+        wanted = json.dumps(sorted(ids))
         rows = self.conn.execute(
             "SELECT id, name, kind, party, reliability, url FROM sources"
             " WHERE id IN (SELECT value FROM json_each(?))",
@@ -594,6 +671,62 @@ class Store:
         missing = {"events_no_update", "events_no_delete", "events_no_overwrite"} - names
         if missing:
             raise IntegrityError(f"the log's immutability triggers were removed ({', '.join(sorted(missing))})")
+
+
+class _Projector:
+    """The projection side of one write transaction: each appended event is folded into its fact's state as it
+    is placed, and the beliefs of the touched facts are written in batches (all at the end for a few appends)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.waiting: dict[str, bl.FactState] = {}  # touched facts whose beliefs are not written yet
+        self.trigger_sql: str | None = None
+
+    def fold(self, fact: str, event: ev.Event) -> None:
+        state = None if isinstance(event, ev.FactOpened) else self.waiting.get(fact)
+        if state is None and not isinstance(event, ev.FactOpened):
+            state = self.store.state_before(fact, event.seq or 0)
+        new = bl.apply(state, event)
+        if new is not None:
+            self.waiting[fact] = new
+        if len(self.waiting) >= FLUSH_FACTS:
+            self.flush()
+
+    def flush(self) -> None:
+        self.store.write_beliefs(self.waiting.values())
+        for state in self.waiting.values():
+            self.store.state_cache.put(state)
+        self.waiting.clear()
+
+    def lift_trigger(self) -> None:
+        """Drop the no-overwrite trigger until ``finish``, inside this transaction.
+
+        The trigger stops *other* programs from overwriting events with INSERT OR REPLACE; this transaction holds
+        the write lock, so no other program can write until it ends, and its own plain INSERTs are refused by the
+        table's keys all the same. Readers never see the trigger missing: the drop and the re-creation commit
+        together, and a crash in between rolls both back. It costs a third of an import.
+        """
+        row = self.store.conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'events_no_overwrite'"
+        ).fetchone()
+        if row is not None:  # a log without it stays without it, for verify to report
+            self.trigger_sql = row[0]
+            self.store.conn.execute("DROP TRIGGER events_no_overwrite")
+
+    def finish(self, last_seq: int) -> None:
+        self.flush()
+        self.store.mark_projected(last_seq)
+        if self.trigger_sql is not None:
+            self.store.conn.execute(self.trigger_sql)
+            self.trigger_sql = None
+
+
+def _reused_hash(pending: Pending, seq: int, prev_hash: str, fields: tuple) -> str | None:
+    """The record's own checked hash, when the event lands where it was, after the same hash, unchanged."""
+    chained = pending.chained
+    if chained is not None and chained[0] == seq and chained[1] == prev_hash and chained[3] == fields:
+        return chained[2]
+    return None
 
 
 def _open_failure(path: str, exc: sqlite3.Error) -> str:

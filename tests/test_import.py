@@ -219,3 +219,43 @@ def test_importing_the_log_file_itself_is_refused_as_not_jsonl(sample, run, db_p
 
 def tmp_path_of(path):
     return path.parent
+
+
+def big_export(tmp_path, statements: int) -> list[bytes]:
+    """The export of a log longer than an import that lifts the no-overwrite trigger for its duration."""
+    import factlog
+
+    with factlog.open_log(tmp_path / "big-source.db", user="tester") as log:
+        log.add_source("a", "Agency A", "agency")
+        log.open_fact("blast", "A blast at the depot")
+        base = log.claim("blast", "a", at="2022-03-30T06:00:00+00:00")
+        flat = factlog.events.to_wire(base)
+        log.store.append_many(factlog.store.Pending.from_wire({**flat, "id": factlog.events.new_event_id(),
+                                                               "seq": None}) for _ in range(statements))
+    return export_jsonl(tmp_path / "big-source.db").splitlines()
+
+
+def overwrite_refused(path) -> bool:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("INSERT OR REPLACE INTO events SELECT * FROM events WHERE seq = 1")
+    except sqlite3.DatabaseError as exc:
+        return "immutable" in str(exc)
+    finally:
+        conn.close()
+    return False
+
+
+def test_a_long_import_keeps_the_logs_guards(tmp_path, run, db_path):
+    from factlog.store import LIFT_TRIGGER_AFTER
+
+    lines = big_export(tmp_path, LIFT_TRIGGER_AFTER * 2)
+    result = run("import", write_lines(tmp_path / "bad.jsonl", lines + [b"{oops"]), ok=False)
+    assert f"line {len(lines) + 1}" in result.stderr
+    run("import", write_lines(tmp_path / "good.jsonl", lines[:10]))
+    assert overwrite_refused(db_path)  # the failed import's lifting of the trigger was rolled back with it
+    run("import", write_lines(tmp_path / "good.jsonl", lines))
+    assert run("verify").stdout.startswith("ok")
+    assert overwrite_refused(db_path)  # and a long import that commits restores it in the same commit
