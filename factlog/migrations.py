@@ -77,12 +77,38 @@ def m005_search_index(db: sqlite_utils.Database) -> None:
     create_index(db.conn)
 
 
+GENESIS_HASH = "sha256:" + "0" * 64  # as store.GENESIS; this module imports nothing of factlog's
+# One statement each, run with execute(): executescript() would COMMIT the migration's transaction first.
+NO_OVERWRITE_V2_SQL = """CREATE TRIGGER IF NOT EXISTS events_no_overwrite BEFORE INSERT ON events
+WHEN EXISTS (SELECT 1 FROM events WHERE seq = NEW.seq) OR EXISTS (SELECT 1 FROM events WHERE id = NEW.id)
+BEGIN SELECT RAISE(ABORT, 'factlog events are immutable: INSERT over an existing seq or id refused'); END"""
+CHAIN_LINK_SQL = f"""CREATE TRIGGER IF NOT EXISTS events_chain_link BEFORE INSERT ON events
+WHEN NEW.prev_hash IS NOT (CASE WHEN NEW.seq = 1 THEN '{GENESIS_HASH}'
+                                ELSE (SELECT hash FROM events WHERE seq = NEW.seq - 1) END)
+BEGIN SELECT RAISE(ABORT, 'factlog events form one chain: an event must follow the hash of the event before it');
+END"""
+GUARD_TRIGGERS = ("events_no_update", "events_no_delete", "events_no_overwrite", "events_chain_link")
+
+
+def m006_chain_link(db: sqlite_utils.Database) -> None:
+    """The chain is guarded by a link check instead of UNIQUE(prev_hash): each event must carry the hash of the
+    event at ``seq - 1`` (GENESIS at seq 1), which also refuses a fork and a gap. The UNIQUE index on random
+    hashes cost every append a page write at a random place of the file (in a million-event log, one that is
+    not in the cache); the link check reads the page before, which is. The target index keeps only
+    retractions, the one kind of event that has a target."""
+    for sql in ("DROP TRIGGER IF EXISTS events_no_overwrite", NO_OVERWRITE_V2_SQL, CHAIN_LINK_SQL,
+                "DROP INDEX IF EXISTS idx_events_prev_hash", "DROP INDEX IF EXISTS idx_events_target",
+                "CREATE INDEX idx_events_target ON events (target) WHERE target IS NOT NULL"):
+        db.execute(sql)
+
+
 STEPS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("m001_events", m001_events),
     ("m002_projections", m002_projections),
     ("m003_events_no_overwrite", m003_events_no_overwrite),
     ("m004_sql_views", m004_sql_views),
     ("m005_search_index", m005_search_index),
+    ("m006_chain_link", m006_chain_link),
 )
 NAMES = tuple(name for name, _ in STEPS)
 

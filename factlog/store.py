@@ -31,10 +31,10 @@ GENESIS = "sha256:" + "0" * 64
 BUSY_TIMEOUT_SECONDS = 60
 SQLITE_MAX_INT = 2**63 - 1  # a larger count or seq means "everything": clamp it rather than overflow
 EVENT_COLUMNS = "seq, id, type, version, recorded_at, observed_at, recorded_by, data, prev_hash, hash"
-# A transaction that appends more events than this lifts the no-overwrite trigger until it commits (see
-# _Projector.lift_trigger): a third of an import's time went to it. A few appends keep it: dropping and
+# A transaction that appends more events than this lifts the INSERT triggers until it commits (see
+# _Projector.lift_insert_guards): a third of an import's time went to them. A few appends keep them: dropping and
 # re-creating it costs more than it saves.
-LIFT_TRIGGER_AFTER = 256
+LIFT_GUARDS_AFTER = 256
 # An import writes the beliefs of the facts it touched whenever this many are waiting, and at its end: memory
 # stays bounded, and a fact that a whole news cycle of statements touches is written once rather than each time.
 FLUSH_FACTS = 4096
@@ -284,8 +284,8 @@ class Store:
                 event, new = self._append_one(pending, seq, last_hash, projector)
                 if new:
                     seq, last_hash = event.seq or 0, event.hash
-                    if seq - first == LIFT_TRIGGER_AFTER:
-                        projector.lift_trigger()
+                    if seq - first == LIFT_GUARDS_AFTER:
+                        projector.lift_insert_guards()
                 each(event, new)
             if seq >= first:
                 index_event(self.conn, first, seq)
@@ -415,26 +415,50 @@ class Store:
     def mark_projected(self, last_seq: int) -> None:
         """Record that the projections hold every event up to ``last_seq``."""
         self.conn.execute(
-            "INSERT OR REPLACE INTO projection_state (name, last_seq) VALUES ('beliefs', ?)", (last_seq,)
+            "INSERT INTO projection_state (name, last_seq) VALUES ('beliefs', ?)"
+            " ON CONFLICT (name) DO UPDATE SET last_seq = excluded.last_seq", (last_seq,)
         )
 
     def _write_belief(self, belief: bl.Belief) -> None:
         self._write_beliefs([belief])
 
     def _write_beliefs(self, beliefs: list[bl.Belief]) -> None:
+        """Upsert the beliefs and rewrite only the stance rows that changed.
+
+        An append changes one source's stance at most; deleting and re-inserting all of a fact's stances wrote
+        a page of the ``source`` index for every source of the fact, and most of an append's commit was that.
+        """
         self.conn.executemany(
-            "INSERT OR REPLACE INTO beliefs (fact, statement, status, label, parties, sources, updated_seq,"
-            " statement_count, standing_count, withdrawn_count) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO beliefs (fact, statement, status, label, parties, sources, updated_seq, statement_count,"
+            " standing_count, withdrawn_count) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (fact) DO UPDATE SET"
+            " statement = excluded.statement, status = excluded.status, label = excluded.label,"
+            " parties = excluded.parties, sources = excluded.sources, updated_seq = excluded.updated_seq,"
+            " statement_count = excluded.statement_count, standing_count = excluded.standing_count,"
+            " withdrawn_count = excluded.withdrawn_count",
             [(b.fact, b.statement, b.status, b.label, json.dumps(b.parties), json.dumps(b.sources), b.updated_seq,
               b.statement_count, len(b.standing), len(b.withdrawn)) for b in beliefs],
         )
-        self.conn.executemany("DELETE FROM stances WHERE fact = ?", [(b.fact,) for b in beliefs])
+        gone, wanted = [], []
+        for belief in beliefs:
+            stored = self._stance_rows(belief.fact)
+            rows = {r.source: (belief.fact, r.source, r.stance, r.type, r.event_id, format_time(r.observed_at),
+                               r.quote, r.url) for r in belief.standing}
+            gone += [(belief.fact, source) for source in stored.keys() - rows.keys()]
+            wanted += [row for source, row in rows.items() if stored.get(source) != row]
+        self.conn.executemany("DELETE FROM stances WHERE fact = ? AND source = ?", gone)
         self.conn.executemany(
             "INSERT INTO stances (fact, source, stance, type, event_id, observed_at, quote, url)"
-            " VALUES (?,?,?,?,?,?,?,?)",
-            [(b.fact, r.source, r.stance, r.type, r.event_id, format_time(r.observed_at), r.quote, r.url)
-             for b in beliefs for r in b.standing],
+            " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (fact, source) DO UPDATE SET stance = excluded.stance,"
+            " type = excluded.type, event_id = excluded.event_id, observed_at = excluded.observed_at,"
+            " quote = excluded.quote, url = excluded.url",
+            wanted,
         )
+
+    def _stance_rows(self, fact: str) -> dict[str, tuple]:
+        rows = self.conn.execute(
+            "SELECT fact, source, stance, type, event_id, observed_at, quote, url FROM stances WHERE fact = ?", (fact,)
+        )
+        return {row[1]: row for row in rows}
 
     def _sources_of(self, state: bl.FactState) -> dict[str, bl.SourceInfo]:
         """The sources that spoke about the fact (a mapping that holds them, and maybe others)."""
@@ -667,8 +691,10 @@ class Store:
         return self.conn.execute("SELECT fact, source FROM events WHERE id = ?", (event_id,)).fetchone()
 
     def _check_triggers(self) -> None:
+        from .migrations import GUARD_TRIGGERS
+
         names = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-        missing = {"events_no_update", "events_no_delete", "events_no_overwrite"} - names
+        missing = set(GUARD_TRIGGERS) - names
         if missing:
             raise IntegrityError(f"the log's immutability triggers were removed ({', '.join(sorted(missing))})")
 
@@ -680,7 +706,7 @@ class _Projector:
     def __init__(self, store: Store):
         self.store = store
         self.waiting: dict[str, bl.FactState] = {}  # touched facts whose beliefs are not written yet
-        self.trigger_sql: str | None = None
+        self.lifted: list[str] = []  # the CREATE TRIGGER statements to run again before the commit
 
     def fold(self, fact: str, event: ev.Event) -> None:
         state = None if isinstance(event, ev.FactOpened) else self.waiting.get(fact)
@@ -698,27 +724,29 @@ class _Projector:
             self.store.state_cache.put(state)
         self.waiting.clear()
 
-    def lift_trigger(self) -> None:
-        """Drop the no-overwrite trigger until ``finish``, inside this transaction.
+    def lift_insert_guards(self) -> None:
+        """Drop the triggers that check each INSERT until ``finish``, inside this transaction.
 
-        The trigger stops *other* programs from overwriting events with INSERT OR REPLACE; this transaction holds
-        the write lock, so no other program can write until it ends, and its own plain INSERTs are refused by the
-        table's keys all the same. Readers never see the trigger missing: the drop and the re-creation commit
-        together, and a crash in between rolls both back. It costs a third of an import.
+        They stop *other* programs from overwriting events (INSERT OR REPLACE) or breaking the chain; this
+        transaction holds the write lock, so no other program can write until it ends, and its own INSERTs
+        are checked by the table's keys and by ``_append_one``. Readers never see the triggers missing: the drop
+        and the re-creation commit together, and a crash in between rolls both back. They cost a third of an
+        import.
         """
-        row = self.store.conn.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'events_no_overwrite'"
-        ).fetchone()
-        if row is not None:  # a log without it stays without it, for verify to report
-            self.trigger_sql = row[0]
-            self.store.conn.execute("DROP TRIGGER events_no_overwrite")
+        rows = self.store.conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"
+            " AND name IN ('events_no_overwrite', 'events_chain_link') ORDER BY name"
+        ).fetchall()
+        for name, sql in rows:  # a log without one stays without it, for verify to report
+            self.store.conn.execute(f"DROP TRIGGER {name}")  # a name from the list above, not input
+            self.lifted.append(sql)
 
     def finish(self, last_seq: int) -> None:
         self.flush()
         self.store.mark_projected(last_seq)
-        if self.trigger_sql is not None:
-            self.store.conn.execute(self.trigger_sql)
-            self.trigger_sql = None
+        for sql in self.lifted:
+            self.store.conn.execute(sql)
+        self.lifted.clear()
 
 
 def _reused_hash(pending: Pending, seq: int, prev_hash: str, fields: tuple) -> str | None:

@@ -222,7 +222,7 @@ def tmp_path_of(path):
 
 
 def big_export(tmp_path, statements: int) -> list[bytes]:
-    """The export of a log longer than an import that lifts the no-overwrite trigger for its duration."""
+    """The export of a log longer than an import that lifts the INSERT triggers for its duration."""
     import factlog
 
     with factlog.open_log(tmp_path / "big-source.db", user="tester") as log:
@@ -235,27 +235,36 @@ def big_export(tmp_path, statements: int) -> list[bytes]:
     return export_jsonl(tmp_path / "big-source.db").splitlines()
 
 
-def overwrite_refused(path) -> bool:
+def refused(path, sql) -> str:
     import sqlite3
 
     conn = sqlite3.connect(path)
     try:
-        conn.execute("INSERT OR REPLACE INTO events SELECT * FROM events WHERE seq = 1")
+        conn.execute(sql)
     except sqlite3.DatabaseError as exc:
-        return "immutable" in str(exc)
+        return str(exc)
     finally:
         conn.close()
-    return False
+    return ""
+
+
+def overwrite_refused(path) -> bool:
+    """Both INSERT guards are in place: no overwrite of an event, no event off the chain."""
+    overwrite = refused(path, "INSERT OR REPLACE INTO events SELECT * FROM events WHERE seq = 1")
+    fork = refused(path, "INSERT INTO events (seq, id, type, version, recorded_at, observed_at, recorded_by, data,"
+                         " prev_hash, hash) SELECT seq + 100000, id || 'x', type, version, recorded_at, observed_at,"
+                         " recorded_by, data, prev_hash, hash FROM events WHERE seq = 2")
+    return "immutable" in overwrite and "one chain" in fork
 
 
 def test_a_long_import_keeps_the_logs_guards(tmp_path, run, db_path):
-    from factlog.store import LIFT_TRIGGER_AFTER
+    from factlog.store import LIFT_GUARDS_AFTER
 
-    lines = big_export(tmp_path, LIFT_TRIGGER_AFTER * 2)
+    lines = big_export(tmp_path, LIFT_GUARDS_AFTER * 2)
     result = run("import", write_lines(tmp_path / "bad.jsonl", lines + [b"{oops"]), ok=False)
     assert f"line {len(lines) + 1}" in result.stderr
     run("import", write_lines(tmp_path / "good.jsonl", lines[:10]))
-    assert overwrite_refused(db_path)  # the failed import's lifting of the trigger was rolled back with it
+    assert overwrite_refused(db_path)  # the failed import's lifting of the triggers was rolled back with it
     run("import", write_lines(tmp_path / "good.jsonl", lines))
     assert run("verify").stdout.startswith("ok")
-    assert overwrite_refused(db_path)  # and a long import that commits restores it in the same commit
+    assert overwrite_refused(db_path)  # and a long import that commits restores them in the same commit

@@ -70,6 +70,9 @@ TAMPERING = {
                     " ON CONFLICT(id) DO UPDATE SET recorded_by = 'evil', data = '{}'",
     "upsert on seq": f"INSERT INTO events ({COLUMNS}) {copy_of(4, id=EVIL, prev_hash=EVIL)}"
                      " ON CONFLICT(seq) DO UPDATE SET recorded_by = 'evil'",
+    "a fork: the next seq after an old hash": f"INSERT INTO events ({COLUMNS}) {copy_of(4, seq=7, id=EVIL)}",
+    "a gap: a seq past the next": f"INSERT INTO events ({COLUMNS}) "
+                                  f"{copy_of(6, seq=8, id=EVIL, prev_hash='hash')}",
 }
 
 
@@ -78,7 +81,7 @@ TAMPERING = {
 def test_the_database_refuses_changes_to_events(log_file, sql, recursive_triggers):
     before = rows(log_file)
     conn = raw(log_file, recursive_triggers)
-    with pytest.raises(sqlite3.IntegrityError, match="factlog events are immutable"):
+    with pytest.raises(sqlite3.IntegrityError, match="factlog events (are immutable|form one chain)"):
         conn.execute(sql)
     conn.close()
     assert rows(log_file) == before
