@@ -50,8 +50,11 @@ def zone(name: str) -> dt.tzinfo:
 
 
 def format_time(moment: dt.datetime) -> str:
-    """The stored form: UTC, microseconds, so that text order is time order."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    """The stored form: UTC, microseconds, so that text order is time order.
+
+    isoformat, not strftime: it writes a year before 1000 with four digits (strftime's ``%Y`` writes ``999``,
+    which no ISO 8601 reader accepts), and costs two thirds as much."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def now() -> dt.datetime:

@@ -235,6 +235,14 @@ def test_tz_makes_a_naive_time_acceptable_and_stores_utc(run, db_path, story):
     assert wire(db_path)[-1]["observed_at"] == "2022-03-30T07:00:00.000000+00:00"  # Kyiv is UTC+3 in summer
 
 
+def test_a_time_before_the_year_1000_is_stored_as_iso_8601_and_read_back(run, db_path, story):
+    run("fact", "add", "old-chronicle", "An old chronicle names the fortress")
+    run("claim", "old-chronicle", "--source", "butusov", "--at", "0988-07-28T12:00:00+00:00")
+    assert wire(db_path)[-1]["observed_at"] == "0988-07-28T12:00:00.000000+00:00"  # not "988-07-28..."
+    assert run.json("status", "old-chronicle")[0]["status"] == "claimed"
+    run("verify")
+
+
 def test_unknown_tz_is_refused(run, db_path, story):
     refused(run, db_path, "--tz", "Mars/Olympus", "claim", "belgorod-explosion", "--source", "gladkov", "--at",
             "2022-03-30T10:00:00", words="unknown time zone 'Mars/Olympus'")

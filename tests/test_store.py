@@ -1,10 +1,13 @@
 """The SQLite store: immutability enforced by the database itself, the hash chain and verify, idempotent
 re-append, migrations. Tampering is done with the ``sqlite3`` module directly on the log file."""
 
+import datetime as dt
 import json
 import sqlite3
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import factlog
 from factlog import events as ev
@@ -467,3 +470,19 @@ def test_an_older_log_is_upgraded_on_open(log_file):
     with pytest.raises(sqlite3.IntegrityError):
         conn.execute(TAMPERING["insert or replace, same seq and id"])
     conn.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(moment=st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30),
+                           timezones=st.sampled_from([dt.timezone.utc, dt.timezone(dt.timedelta(hours=3))])),
+       spec=st.sampled_from(["auto", "seconds", "milliseconds", "microseconds"]))
+def test_an_imported_time_is_stored_as_factlog_writes_it_however_the_record_spelled_it(moment, spec):
+    from factlog.store import Pending
+    from factlog.times import format_time
+
+    text = moment.isoformat(timespec=spec)
+    record = {"id": "0190a1b2-0000-7000-8000-000000000001", "type": "source-registered", "version": 1,
+              "recorded_at": text, "observed_at": format_time(moment), "recorded_by": "tester",
+              "data": {"source": "a", "name": "A", "kind": "agency"}}
+    pending = Pending.from_wire(record)
+    assert pending.stored_times() == (format_time(pending.event.recorded_at), format_time(moment))
