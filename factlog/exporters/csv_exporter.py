@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from itertools import islice
 from typing import IO, Any
 
@@ -82,10 +82,11 @@ def _writer(names: list[str], stream: IO[str]) -> Any:
 #
 # ``write_rows`` over ``view_rows`` parses each payload into a wire record, sends every value through ``cell`` and
 # every row through the csv module: most of the time of ``export csv --view events``. Here a row of the usual
-# shape (integer seq and version, text columns, a payload whose cells are printable ASCII that needs neither
-# quoting nor neutralising) becomes its line by one json.loads, one flattening of the payload and one join, and a
-# few whole-line checks prove that the csv module would have written exactly that line. Any other row takes the
-# general path, cell by cell through ``cell`` and the csv module, so the bytes are the same either way.
+# shape (integer seq and version, text columns, cells of ASCII that need neither quoting nor neutralising)
+# becomes its line by one JSON decoding, one flattening of the payload and one join, and a few whole-line checks
+# prove that the csv module would have written exactly that line. Any other row takes the general path, cell by
+# cell through ``cell`` and the csv module, so the bytes are the same either way. What is left is mostly the
+# reading of the rows and the decoding of the payloads (both in C).
 
 _LINE_END = "\r\n"
 # in a line of ASCII with no comma inside a cell, a cell starts right after each comma: these are the formula
@@ -117,37 +118,39 @@ def flat_payload(payload: Any) -> str:
 _decoder = json.JSONDecoder()
 
 
-def _payload(data: str) -> Any:
-    """``json.loads(data)``, minus its whitespace handling when the text is one JSON value from end to end."""
-    try:
-        payload, end = _decoder.raw_decode(data)
-    except ValueError:
-        end = -1
-    # anything else (whitespace around the value, extra text, no JSON at all) gets json.loads' answer or error,
-    # the same as event_record would
-    return payload if end == len(data) else json.loads(data)
-
-
 def event_line(row: tuple) -> str:
     """The CSV line of one ``events`` row given as stored columns: what the csv module writes for the cells that
     ``cell`` makes of each value of ``event_record(row)``."""
     seq, event_id, kind, version, recorded_at, observed_at, recorded_by, data, prev_hash, digest = row
     if type(seq) is not int or type(version) is not int or type(data) is not str or seq < 0 or version < 0:
         return _csv_line([cell(value) for value in event_record(row).values()])
-    flat = flat_payload(_payload(data))
-    texts = (event_id, kind, recorded_at, observed_at, recorded_by, flat, prev_hash, digest)
+    try:  # json.loads without its whitespace handling: the stored payload is one JSON value, end to end
+        payload, end = _decoder.raw_decode(data)
+    except ValueError:
+        end = -1
+    if end != len(data):  # whitespace around it, text after it, or not JSON: json.loads' answer, or its error
+        payload = json.loads(data)
+    flat = flat_payload(payload)
     try:
         line = ",".join((str(seq), event_id, kind, str(version), recorded_at, observed_at, recorded_by, flat,
                          prev_hash, digest))
     except TypeError:  # a column that is not text (only in a file changed outside factlog)
-        return _csv_line([seq, *[cell(value) for value in texts[:2]], version, *[cell(value) for value in texts[2:]]])
+        return _line_by_cells(row, flat, cell)
     # isascii: no surrogate and no fullwidth formula sign; nine commas: none inside a cell; no quote, line break
     # or NUL: nothing for csv to quote (or, before Python 3.11, to refuse); then only a formula start can be left,
     # and a cell starts right after a comma (the first is seq, digits)
     if (line.isascii() and line.count(",") == 9 and '"' not in line and "\n" not in line and "\r" not in line
             and "\0" not in line and _FORMULA_AFTER_COMMA.search(line) is None):
         return line + _LINE_END
-    return _csv_line([seq, *[text_cell(text) for text in texts[:2]], version, *[text_cell(text) for text in texts[2:]]])
+    return _line_by_cells(row, flat, text_cell)
+
+
+def _line_by_cells(row: tuple, flat: str, make_cell: Callable[[Any], Any]) -> str:
+    """The line of a row whose seq and version are cells already, each other value made a cell by ``make_cell``
+    (the payload as its flattened text, which ``cell`` turns into the same cell as the payload itself)."""
+    seq, event_id, kind, version, recorded_at, observed_at, recorded_by, _, prev_hash, digest = row
+    texts = (recorded_at, observed_at, recorded_by, flat, prev_hash, digest)
+    return _csv_line([seq, make_cell(event_id), make_cell(kind), version, *map(make_cell, texts)])
 
 
 def write_events(rows: Iterable[tuple], stream: IO[str], batch: int = 512) -> None:
