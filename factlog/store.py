@@ -591,6 +591,12 @@ class Store:
         for row in self._rows_where(where, params):
             yield wire_line(row)
 
+    def event_rows(self, clock: Clock = NOW) -> Iterator[tuple]:
+        """The stored events as their raw column tuples (``EVENT_COLUMNS`` order, payload as stored JSON text),
+        for exporters that build each output line from the columns, as ``wire_lines`` does for JSON Lines."""
+        where, params = _event_filter(None, None, None, clock)
+        return self._rows_where(where, params)
+
     def events(self, **filters: Any) -> Iterator[ev.Event]:
         for record in self.wire_records(**filters):
             yield ev.from_wire(record)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidInput
-from .store import Clock
+from .store import Clock, row_to_wire
 from .times import format_time
 
 if TYPE_CHECKING:
@@ -52,6 +52,18 @@ def view_rows(log: Log, view: str, clock: Clock) -> Iterator[dict[str, Any]]:
     if view == "stances":
         return _stance_rows(log, clock)
     return _belief_rows(log, clock)
+
+
+def event_tuples(log: Log, clock: Clock) -> Iterator[tuple]:
+    """The ``events`` view as the stored column tuples, in ``columns("events")`` order with ``data`` still the
+    stored JSON text: for an exporter that builds its cells straight from the columns (the CSV fast path).
+    ``event_record`` turns one into the row ``view_rows`` would have given."""
+    return log.store.event_rows(clock)
+
+
+def event_record(row: tuple) -> dict[str, Any]:
+    """The ``events`` view row (a wire record) for one tuple of ``event_tuples``."""
+    return row_to_wire(row)
 
 
 def _belief_rows(log: Log, clock: Clock) -> Iterator[dict[str, Any]]:
