@@ -148,6 +148,7 @@ class Store:
         self.state_cache = FactStateCache()  # checked against the beliefs table before each use
         self._source_infos: dict[str, bl.SourceInfo] = {}  # sources never change once registered
         self._known: set[tuple[str, str]] = set()  # (table, id) of facts and sources in the log
+        self._writer = False  # whether this connection wrote yet (and has its larger page cache)
 
     def forget(self) -> None:
         """Drop what appends remembered of the log (a rolled-back transaction may have taught it wrong)."""
@@ -253,7 +254,9 @@ class Store:
         # The log's indexes outgrow SQLite's default 2 MiB page cache at about 50,000 events; with 64 MiB an
         # import of a million events keeps its index pages in memory. Only writers ask for it: the cache grows
         # as it is used, and a read that streams the whole log (an export) needs none.
-        self.conn.execute("PRAGMA cache_size = -65536")
+        if not self._writer:
+            self.conn.execute("PRAGMA cache_size = -65536")
+            self._writer = True
         self.conn.execute(self.BEGIN_WRITE)
         try:
             yield
