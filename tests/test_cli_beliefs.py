@@ -375,15 +375,18 @@ def test_rebuild_equals_the_live_tables(cast, db_path):
 
 
 def counting_decodes(monkeypatch) -> list[int]:
-    """Counts the events the store decodes from rows: the work a read does, whatever the clock says."""
+    """Counts the rows the store decodes, by either path (``fold_row`` or the validated ``row_to_event``): the
+    work a read does, whatever the clock says."""
     decoded = [0]
-    real = store_module.row_to_event
 
-    def counted(row):
-        decoded[0] += 1
-        return real(row)
+    def counting(real):
+        def counted(*args):
+            decoded[0] += 1
+            return real(*args)
+        return counted
 
-    monkeypatch.setattr(store_module, "row_to_event", counted)
+    monkeypatch.setattr(store_module, "row_to_event", counting(store_module.row_to_event))
+    monkeypatch.setattr(store_module, "fold_row", counting(store_module.fold_row))
     return decoded
 
 
