@@ -6,10 +6,9 @@ where a choice had to be made it is written beside the code and in the README.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
-from functools import singledispatch
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import cache, singledispatch
 
 import attrs
 from attrs import define, evolve, field, frozen
@@ -22,10 +21,12 @@ STATUSES = ("open", "claimed", "confirmed", "denied", "disputed", "retracted")
 PARTY_STANCES = ("confirmed", "denied", "split", "declined", "unconfirmed")
 # The order in which a label reads out its groups, after the group that gives the status its name.
 _LABEL_ORDER = ("confirmed", "claimed", "denied", "split", "unconfirmed", "declined", "withdrawn")
+_LABEL_RANK = {verb: rank for rank, verb in enumerate(_LABEL_ORDER)}
 # The label group that names each status: it is read first, as "claimed: by ...", "retracted: by ...".
 _STATUS_GROUP = {"confirmed": "confirmed", "claimed": "claimed", "denied": "denied", "retracted": "withdrawn"}
 
 
+@cache  # a log has a handful of parties, and every label names them
 def party_name(party: str) -> str:
     """``united-kingdom`` → ``United Kingdom``."""
     return " ".join(word.capitalize() for word in party.split("-"))
@@ -190,19 +191,32 @@ def fold_reworded(state: FactState, statement: str, seq: int) -> FactState:
 
 def fold_statement(state: FactState, record: StatementRecord) -> FactState:
     """A statement: it becomes its source's standing one unless the source said a later one (by valid time)."""
-    first_said = _first_said(state.first_said, record)
-    standing = state.standing
-    held = next((r for r in standing if r.source == record.source), None)
-    # a statement said before the source's standing one (recorded late) does not replace it
-    if held is None or record.order > held.order:
-        if held is not None and first_said is state.first_said:
-            standing = tuple(record if r is held else r for r in standing)  # same sources, same order
-        else:
-            standing = _in_order((*(r for r in standing if r is not held), record), first_said)
-    elif first_said is not state.first_said:  # the source now spoke earlier than it did: it may move up
-        standing = _in_order(standing, first_said)
+    return fold_statements(state, (record,))
+
+
+def fold_statements(state: FactState, records: Sequence[StatementRecord]) -> FactState:
+    """Statements one after another (no retraction between them): the state that folding them one at a time
+    gives, with one new FactState, one sort of the speakers and one of the standing statements for them all."""
+    if not records:
+        return state
+    first = {source: when for when, source in state.first_said}
+    held = {r.source: r for r in state.standing}
+    spoke_earlier = changed = False
+    for record in records:
+        source, when = record.source, record.observed_at
+        known = first.get(source)
+        if known is None or when < known:  # the earliest time each source said anything about the fact
+            first[source] = when
+            spoke_earlier = True
+        current = held.get(source)
+        # a statement said before the source's standing one (recorded late) does not replace it
+        if current is None or (when, record.seq) > (current.observed_at, current.seq):
+            held[source] = record
+            changed = True
+    first_said = tuple(sorted((when, source) for source, when in first.items())) if spoke_earlier else state.first_said
+    standing = _in_order(held.values(), first_said) if changed or spoke_earlier else state.standing
     return FactState(state.fact, state.statement, state.parties, state.tags, state.occurred_at, state.opened_seq,
-                     record.seq, state.statements + (record,), first_said, standing, state.withdrawn)
+                     records[-1].seq, state.statements + tuple(records), first_said, standing, state.withdrawn)
 
 
 def fold_retraction(state: FactState, target: str, retract_id: str, reason: str | None, seq: int) -> FactState:
@@ -224,22 +238,6 @@ def fold_retraction(state: FactState, target: str, retract_id: str, reason: str 
     withdrawn = tuple(r for r in records if r.retracted_by is not None)
     return FactState(state.fact, state.statement, state.parties, state.tags, state.occurred_at, state.opened_seq,
                      seq, records, state.first_said, standing, withdrawn)
-
-
-def _first_said(first_said: tuple[tuple[dt.datetime, str], ...],
-                record: StatementRecord) -> tuple[tuple[dt.datetime, str], ...]:
-    """``first_said`` with the record's source at the earliest time it said anything about the fact; the same
-    tuple (``is``) when that does not change it."""
-    source, when = record.source, record.observed_at
-    entries = list(first_said)
-    for index, (said, speaker) in enumerate(entries):
-        if speaker == source:
-            if said <= when:
-                return first_said
-            del entries[index]
-            break
-    bisect.insort(entries, (when, source))
-    return tuple(entries)
 
 
 def _in_order(records: Iterable[StatementRecord],
@@ -333,36 +331,43 @@ def label(
     """
     standing, withdrawn = list(standing), list(withdrawn)
     groups: dict[str, list[str]] = {}
+    said_by_party: dict[str, set[str]] = {}  # the statement types each party's officials have standing
     for record in standing:
         source = sources[record.source]
         if source.speaks_for is None:
             groups.setdefault(VERB_OF_TYPE[record.type], []).append(source.name)
+        else:
+            said_by_party.setdefault(source.speaks_for, set()).add(record.type)
+    withdrawn_parties, withdrawn_sources = set(), []
+    for record in withdrawn:
+        party = sources[record.source].speaks_for
+        if party is None:
+            withdrawn_sources.append(record.source)
+        else:
+            withdrawn_parties.add(party)
     for party, stance in parties.items():
-        verb = _party_verb(party, stance, standing, withdrawn, sources)
+        verb = _party_verb(stance, said_by_party.get(party, set()), party in withdrawn_parties)
         groups.setdefault(verb, []).append(party_name(party))
-    for source_id in dict.fromkeys(r.source for r in withdrawn if sources[r.source].speaks_for is None):
+    for source_id in dict.fromkeys(withdrawn_sources):
         groups.setdefault("withdrawn", []).append(sources[source_id].name)
     lead = _STATUS_GROUP.get(status)
-    order = sorted(groups, key=lambda verb: (verb != lead, _LABEL_ORDER.index(verb)))
+    order = sorted(groups, key=lambda verb: (verb != lead, _LABEL_RANK[verb]))
     parts = [_label_group(verb, groups[verb]) for verb in order]
     if parts and order[0] == lead:
         parts[0] = "by " + ", ".join(groups[lead])
     return f"{status}: {'; '.join(parts)}" if parts else status
 
 
-def _party_verb(party: str, stance: str, standing: list[StatementRecord], withdrawn: list[StatementRecord],
-                sources: Mapping[str, SourceInfo]) -> str:
-    """How the label reads a party out: its stance, in the words its officials used.
+def _party_verb(stance: str, said: set[str], withdrew: bool) -> str:
+    """How the label reads a party out: its stance, in the words its officials used (``said``: the types of
+    their standing statements; ``withdrew``: whether they withdrew any).
 
     A party whose officials only *claim* reads "claimed by", so that a ``claimed`` fact does not also say
     "confirmed by"; a silent party that withdrew what it said reads "withdrawn by" rather than "unconfirmed by".
     """
-    def own(records: list[StatementRecord]) -> set[str]:
-        return {r.type for r in records if sources[r.source].speaks_for == party}
-
-    if stance == "confirmed" and "confirm" not in own(standing):
+    if stance == "confirmed" and "confirm" not in said:
         return "claimed"
-    if stance == "unconfirmed" and own(withdrawn):
+    if stance == "unconfirmed" and withdrew:
         return "withdrawn"
     return stance
 
@@ -507,7 +512,7 @@ def belief_fields(belief: Belief) -> dict:
     }
 
 
-__all__ = [name for name in dir() if not name.startswith("_") and name not in {"attrs", "bisect", "dt"}]
+__all__ = [name for name in dir() if not name.startswith("_") and name not in {"attrs", "cache", "dt"}]
 
 
 # --- explaining a belief: the rules that give the status and each party stance --------------------------

@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from json.encoder import encode_basestring as encode_json_string
-from typing import Any
+from typing import Any, Union
 
 from attrs import evolve, fields, frozen
 
@@ -385,30 +385,63 @@ class Store:
 
         db = sqlite_utils.Database(self.conn, execute_plugins=False)
         with self.write():
-            return self._replay_projections(db)
+            return self._replay_projections(db, concurrent=True)
 
-    def _replay_projections(self, db: Any) -> int:
+    def _replay_projections(self, db: Any, concurrent: bool = False) -> int:
+        """Fill the projection tables and the search index afresh from the log, inside the caller's transaction.
+
+        With ``concurrent`` (a rebuild of a log in WAL mode) the events are folded on a second, read-only
+        connection while a thread writes on this one: the search index (SQLite's C code, which releases the GIL)
+        fills while Python folds, and the thread writes the folded rows between the index's steps."""
         from .projection_schema import create_projection_indexes, create_projection_tables, drop_projection_tables
-        from .search_index import rebuild_index
+        from .search_index import rebuild_steps
         from .sql_views import create_views
 
         drop_projection_tables(db)
         create_projection_tables(db, indexes=False)  # filled first, indexed after: a sort instead of random inserts
         create_views(self.conn)  # the views read the new tables; re-creating them keeps them valid
-        rebuild_index(self.conn)
         # source registrations are the rows without a fact: the (fact, seq) index finds them without a scan
         for event in self._events_where("fact IS NULL AND type = 'source-registered'", ()):
             self._project_registration(event, event.seq or 0)
-        count = self._write_fact_states(self.fact_states(NOW), self.source_map())
+        sources, last_seq = self.source_map(), self._last()[0]
+        reader = self._reader() if concurrent else None
+        writer = _ProjectionWriter(self.conn, rebuild_steps(self.conn, last_seq))
+        try:
+            if reader is None:
+                writer.run()  # the index first, then the rows, on this thread
+                writer.finish()
+                count = self._write_fact_states(self.fact_states(NOW), sources, writer)
+            else:
+                writer.start()
+                count = self._write_fact_states(_fact_states(reader, NOW), sources, writer)
+            writer.finish()
+        except BaseException:
+            writer.cancel()
+            raise
+        finally:
+            if reader is not None:
+                reader.close()
         create_projection_indexes(db)
-        last_seq = self._last()[0]
         if last_seq:  # as after the first migration, an empty log has applied nothing and has no row
             self.conn.execute("INSERT INTO projection_state (name, last_seq) VALUES ('beliefs', ?)", (last_seq,))
         return count
 
-    def _write_fact_states(self, states: Iterable[bl.FactState], sources: dict[str, bl.SourceInfo]) -> int:
-        """Write each fact's row, belief and stances into empty projection tables, the same rows as an append
-        writes (``_project_registration`` and ``_write_belief``), a batch of facts per ``executemany``.
+    def _reader(self) -> sqlite3.Connection | None:
+        """A second connection to read the log while this one writes, or None where that cannot work: WAL lets
+        a reader go on beside the writer; in another journal mode the writer would wait for the reader."""
+        if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            return None
+        try:
+            reader = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS)
+            reader.execute("BEGIN")  # one snapshot; the writer's lock keeps the events as they are meanwhile
+        except sqlite3.Error:
+            return None
+        return reader
+
+    def _write_fact_states(self, states: Iterable[bl.FactState], sources: dict[str, bl.SourceInfo],
+                           writer: _ProjectionWriter) -> int:
+        """Derive each fact's row, belief and stances (the same rows as an append writes with
+        ``_project_registration`` and ``_write_belief``) and hand them to ``writer`` in batches of facts.
         Returns the number of facts."""
         facts: list[tuple] = []
         beliefs: list[tuple] = []
@@ -421,23 +454,10 @@ class Store:
             stances.extend(_stance_rows(belief))
             count += 1
             if len(facts) >= PROJECTION_BATCH:
-                self._insert_projection_rows(facts, beliefs, stances)
+                writer.send((facts, beliefs, stances))
                 facts, beliefs, stances = [], [], []
-        self._insert_projection_rows(facts, beliefs, stances)
+        writer.send((facts, beliefs, stances))
         return count
-
-    def _insert_projection_rows(self, facts: list[tuple], beliefs: list[tuple], stances: list[tuple]) -> None:
-        self.conn.executemany(
-            "INSERT INTO facts (id, statement, parties, tags, occurred_at, opened_seq) VALUES (?,?,?,?,?,?)", facts
-        )
-        self.conn.executemany(
-            "INSERT INTO beliefs (fact, statement, status, label, parties, sources, updated_seq,"
-            " statement_count, standing_count, withdrawn_count) VALUES (?,?,?,?,?,?,?,?,?,?)", beliefs,
-        )
-        self.conn.executemany(
-            "INSERT INTO stances (fact, source, stance, type, event_id, observed_at, quote, url)"
-            " VALUES (?,?,?,?,?,?,?,?)", stances,
-        )
 
     def _projections_behind(self) -> bool:
         row = self.conn.execute("SELECT last_seq FROM projection_state WHERE name = 'beliefs'").fetchone()
@@ -513,38 +533,10 @@ class Store:
         return self._last()
 
     def fact_states(self, clock: Clock, fact: str | None = None) -> Iterator[bl.FactState]:
-        """Each fact's folded state in the view asked for, streamed fact by fact (memory: one fact).
-
-        Each row is folded from the columns it needs (``fold_row``), without building its validated event: the
-        rows were validated when they were appended, and ``verify`` is the check for a file changed since. A row
-        of any other shape (an old version, a payload that is not what factlog writes) goes through
-        ``row_to_event``, which upcasts it or says what is wrong with it, so the states are the same either way.
-        """
-        where, params = _event_filter(fact, None, None, evolve(clock, valid_at=None))
-        by_fact = _fact_column(fact, clock)
-        sql = (f"SELECT {FOLD_COLUMNS}, {by_fact} FROM events WHERE {where} AND {by_fact} IS NOT NULL"
-               f" ORDER BY {by_fact}, seq")
-        current_id, state = None, None
-        valid_at = clock.valid_at
-        for *row, fact_id in self.conn.execute(sql, params):
-            if fact_id != current_id:
-                if state is not None:
-                    yield state
-                current_id, state = fact_id, None
-            try:
-                state = fold_row(state, row, valid_at)
-            except _Unusual:
-                event = self._stored_event(row[0])
-                if bl.in_valid_time(event, valid_at):
-                    state = bl.apply(state, event)
-        if state is not None:
+        """Each fact's folded state in the view asked for, streamed fact by fact (memory: one fact)."""
+        # a plain loop, not ``yield from``: see _rows_where
+        for state in _fact_states(self.conn, clock, fact):
             yield state
-
-    def _stored_event(self, seq: int) -> ev.Event:
-        """The validated event at ``seq`` (the slow path of ``fact_states``): it raises a FactlogError naming
-        what is wrong if the row cannot be read."""
-        row = self.conn.execute(f"SELECT {EVENT_COLUMNS} FROM events WHERE seq = ?", (seq,)).fetchone()
-        return row_to_event(row)
 
     def fact_events(self, fact: str, clock: Clock = NOW) -> list[ev.Event]:
         where, params = _event_filter(fact, None, None, evolve(clock, valid_at=None))
@@ -783,7 +775,104 @@ def row_to_event(row: tuple) -> ev.Event:
     return ev.structure(values, cls)
 
 
-PROJECTION_BATCH = 2000  # facts per executemany in a rebuild: large enough to amortise, small enough for memory
+PROJECTION_BATCH = 500  # facts per batch of rows in a rebuild: enough to amortise executemany, and see _ProjectionWriter
+
+
+
+class _ProjectionWriter:
+    """Writes a rebuild on the store's connection: the search index's steps, and between them (and after) the
+    batches of projection rows that ``send`` queues. It runs in a thread beside the fold (``start``), or inline
+    (``run`` before any ``send``, then each batch is written as it is sent)."""
+
+    QUEUED_BATCHES = 16  # at most this many batches wait, so memory stays flat however large the log
+
+    def __init__(self, conn: sqlite3.Connection, steps: Iterable[Callable[[], None]]):
+        import queue  # only a rebuild needs threads: the write commands do not pay for importing them
+
+        self.conn, self.steps = conn, steps
+        self.batches: queue.Queue = queue.Queue(self.QUEUED_BATCHES)
+        self.thread: Any = None
+        self.error: BaseException | None = None
+        self.cancelled = self.sent_all = False
+
+    def start(self) -> None:
+        import threading
+
+        self.thread = threading.Thread(target=self.run, name="factlog-rebuild-writer", daemon=True)
+        self.thread.start()
+
+    def _alive(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
+
+    def run(self) -> None:
+        try:
+            for step in self.steps:
+                if self.cancelled:
+                    return
+                step()
+                self._write_queued(wait=False)
+            if self.thread is not None and not self.sent_all:  # in the thread: write what comes until the end
+                self._write_queued(wait=True)
+        except BaseException as exc:  # noqa: BLE001  (handed to the fold's thread by finish())
+            self.error = exc
+
+    def send(self, batch: tuple[list, list, list] | None) -> None:
+        import queue
+
+        if not self._alive():
+            if batch is not None and self.error is None and not self.cancelled:
+                self._write(batch)  # inline, or the thread has gone: finish() reports why
+            return
+        while True:
+            try:
+                self.batches.put(batch, timeout=0.1)
+                return
+            except queue.Full:
+                if not self._alive():
+                    return
+
+    def finish(self) -> None:
+        """Wait for every batch to be written; raise what went wrong in the thread, if anything."""
+        if self._alive():
+            self.send(None)
+            self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def cancel(self) -> None:
+        """Stop after the current step (the fold failed): the caller rolls the transaction back."""
+        self.cancelled = True
+        if self._alive():
+            self.send(None)
+            self.thread.join()
+
+    def _write_queued(self, wait: bool) -> None:
+        import queue
+
+        while True:
+            try:
+                batch = self.batches.get(block=wait)
+            except queue.Empty:
+                return
+            if batch is None:  # the fold is done: it sends nothing more
+                self.sent_all = True
+                return
+            if not self.cancelled:
+                self._write(batch)
+
+    def _write(self, batch: tuple[list, list, list]) -> None:
+        facts, beliefs, stances = batch
+        self.conn.executemany(
+            "INSERT INTO facts (id, statement, parties, tags, occurred_at, opened_seq) VALUES (?,?,?,?,?,?)", facts
+        )
+        self.conn.executemany(
+            "INSERT INTO beliefs (fact, statement, status, label, parties, sources, updated_seq,"
+            " statement_count, standing_count, withdrawn_count) VALUES (?,?,?,?,?,?,?,?,?,?)", beliefs,
+        )
+        self.conn.executemany(
+            "INSERT INTO stances (fact, source, stance, type, event_id, observed_at, quote, url)"
+            " VALUES (?,?,?,?,?,?,?,?)", stances,
+        )
 
 
 def _fact_row(state: bl.FactState) -> tuple:
@@ -803,36 +892,96 @@ def _belief_row(belief: bl.Belief) -> tuple:
 
 def _stance_rows(belief: bl.Belief) -> list[tuple]:
     """The ``stances`` rows of a belief, as ``_write_belief`` writes them."""
-    return [(belief.fact, r.source, r.stance, r.type, r.event_id, format_time(r.observed_at), r.quote, r.url)
+    return [(belief.fact, r.source, r.stance, r.type, r.event_id, _stored_text(r.observed_at), r.quote, r.url)
             for r in belief.standing]
 
 
+def _stored_text(moment: dt.datetime) -> str:
+    """``format_time(moment)`` at half the cost, for the UTC times read from the log (strftime is the slow part)."""
+    if moment.tzinfo is dt.timezone.utc and moment.year >= 1000:  # strftime does not pad a year below 1000
+        return moment.isoformat(timespec="microseconds")
+    return format_time(moment)
+
+
 # --- folding stored rows without building their events (rebuild and past views) ---------------------------
+
+
+def _fact_states(conn: sqlite3.Connection, clock: Clock, fact: str | None = None) -> Iterator[bl.FactState]:
+    """``Store.fact_states`` on the connection ``conn``: each fact's folded state, fact by fact.
+
+    Each row is folded from the columns it needs (``read_row``), without building its validated event: the
+    rows were validated when they were appended, and ``verify`` is the check for a file changed since. A row
+    of any other shape (an old version, a payload that is not what factlog writes) goes through
+    ``row_to_event``, which upcasts it or says what is wrong with it, so the states are the same either way.
+    """
+    where, params = _event_filter(fact, None, None, evolve(clock, valid_at=None))
+    by_fact = _fact_column(fact, clock)
+    sql = (f"SELECT {FOLD_COLUMNS}, {by_fact} FROM events WHERE {where} AND {by_fact} IS NOT NULL"
+           f" ORDER BY {by_fact}, seq")
+    current_id, state, said = None, None, []  # ``said``: the fact's statements not folded in yet
+    valid_at = clock.valid_at
+    for row in conn.execute(sql, params):
+        fact_id = row[7]
+        if fact_id != current_id:
+            if state is not None:
+                yield bl.fold_statements(state, said) if said else state
+            current_id, state, said = fact_id, None, []
+        try:
+            step = read_row(row, valid_at)
+        except _Unusual:
+            event = _stored_event(conn, row[0])
+            step = (bl.apply, (event,)) if bl.in_valid_time(event, valid_at) else None
+        if type(step) is bl.StatementRecord:
+            said.append(step)  # a run of statements folds in one go (fold_statements)
+        elif step is not None:
+            if said:
+                state = bl.fold_statements(state, said) if state is not None else None
+                said = []
+            fold, args = step
+            state = fold(state, *args)
+    if state is not None:
+        yield bl.fold_statements(state, said) if said else state
+
+
+def _stored_event(conn: sqlite3.Connection, seq: int) -> ev.Event:
+    """The validated event at ``seq`` (the slow path of ``_fact_states``): it raises a FactlogError naming
+    what is wrong if the row cannot be read."""
+    row = conn.execute(f"SELECT {EVENT_COLUMNS} FROM events WHERE seq = ?", (seq,)).fetchone()
+    return row_to_event(row)
+
 
 FOLD_COLUMNS = "seq, id, type, version, recorded_at, observed_at, data"
 
 
 class _Unusual(Exception):
-    """A row that ``fold_row`` does not vouch for: the caller folds its validated event instead."""
+    """A row that ``read_row`` does not vouch for: the caller folds its validated event instead."""
 
 
-def fold_row(state: bl.FactState | None, row: Sequence[Any], valid_at: dt.datetime | None) -> bl.FactState | None:
-    """Fold one stored row (``FOLD_COLUMNS``) into its fact's state, as ``bl.apply`` would fold its event.
+# What a stored row means to the fold: a statement's record (consecutive ones are folded together), a fold
+# function and its arguments after the state, or None for a row outside the view of valid time.
+Step = Union[bl.StatementRecord, tuple[Callable[..., Any], tuple], None]
+
+
+def read_row(row: Sequence[Any], valid_at: dt.datetime | None) -> Step:
+    """What one stored row (``FOLD_COLUMNS`` and its fact) does to its fact's state: what ``bl.apply`` does with
+    its event.
 
     It reads only the fields the fold uses and checks only their types, which is what keeps the fold itself from
     failing; anything it does not expect raises ``_Unusual``.
     """
-    seq, event_id, kind, version, recorded_at, observed_at, data = row
+    seq, event_id, kind, version, recorded_at, observed_at, data, _ = row
     try:
         if "\\u" in data:  # an escape may hide a NUL or a lone surrogate, which only the validated path refuses
             raise _Unusual
         values = json.loads(data)
         if type(values) is not dict or type(seq) is not int or type(event_id) is not str:
             raise _Unusual
+        if version == 1 and kind in _STATEMENT_KINDS and values.keys() <= _STATEMENT_KEYS:
+            return _read_statement(seq, event_id, kind, recorded_at, observed_at, values, valid_at)  # 9 rows in 10
         reader = _ROW_READERS.get(kind)
         if reader is None or version != _VERSION_OF[kind] or not values.keys() <= _DATA_KEYS[kind]:
             raise _Unusual
-        return reader(state, seq, event_id, kind, recorded_at, observed_at, values, valid_at)
+        return reader(seq, event_id, kind, recorded_at, observed_at, values, valid_at)
     except (ValueError, TypeError, KeyError, AttributeError):
         raise _Unusual from None
 
@@ -856,56 +1005,70 @@ def _texts(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _read_statement(state: bl.FactState | None, seq: int, event_id: str, kind: str, recorded_at: Any,
-                    observed_at: Any, values: dict, valid_at: dt.datetime | None) -> bl.FactState | None:
-    said = _stored_time(observed_at)
-    source, credibility = values["source"], values.get("credibility")
-    if type(source) is not str or (credibility is not None and type(credibility) is not int):
+def _read_statement(seq: int, event_id: str, kind: str, recorded_at: Any, observed_at: Any, values: dict,
+                    valid_at: dt.datetime | None) -> Step:
+    get = values.get
+    source, quote, url, credibility, note = values["source"], get("quote"), get("url"), get("credibility"), get("note")
+    if (type(source) is not str or (quote is not None and type(quote) is not str)
+            or (url is not None and type(url) is not str) or (note is not None and type(note) is not str)
+            or (credibility is not None and type(credibility) is not int)):
         raise _Unusual
-    record = bl.StatementRecord(
-        event_id, seq, kind, source, said, _stored_time(recorded_at), _text_or_none(values.get("quote")),
-        _text_or_none(values.get("url")), credibility, _text_or_none(values.get("note")),
-    )
-    if (valid_at is not None and said > valid_at) or state is None:
-        return state
-    return bl.fold_statement(state, record)
+    said = _stored_time(observed_at)
+    if valid_at is not None and said > valid_at:
+        return None
+    return bl.StatementRecord(event_id, seq, kind, source, said, _stored_time(recorded_at), quote, url, credibility,
+                              note)
 
 
-def _read_retraction(state: bl.FactState | None, seq: int, event_id: str, kind: str, recorded_at: Any,
-                     observed_at: Any, values: dict, valid_at: dt.datetime | None) -> bl.FactState | None:
+def _read_retraction(seq: int, event_id: str, kind: str, recorded_at: Any, observed_at: Any, values: dict,
+                     valid_at: dt.datetime | None) -> Step:
     said = _stored_time(observed_at)
     target, reason = values["target"], _text_or_none(values.get("reason"))
     if type(target) is not str:
         raise _Unusual
-    if (valid_at is not None and said > valid_at) or state is None:
-        return state
-    return bl.fold_retraction(state, target, event_id, reason, seq)
+    return None if valid_at is not None and said > valid_at else (_retracted, (target, event_id, reason, seq))
 
 
-def _read_opened(state: bl.FactState | None, seq: int, event_id: str, kind: str, recorded_at: Any,
-                 observed_at: Any, values: dict, valid_at: dt.datetime | None) -> bl.FactState:
+def _read_opened(seq: int, event_id: str, kind: str, recorded_at: Any, observed_at: Any, values: dict,
+                 valid_at: dt.datetime | None) -> Step:
     fact, statement, occurred_at = values["fact"], values["statement"], values.get("occurred_at")
     if type(fact) is not str or type(statement) is not str:
         raise _Unusual
-    return bl.fold_opened(fact, statement, _texts(values.get("parties", [])), _texts(values.get("tags", [])),
-                          None if occurred_at is None else _stored_time(occurred_at), seq)
+    args = (fact, statement, _texts(values.get("parties", [])), _texts(values.get("tags", [])),
+            None if occurred_at is None else _stored_time(occurred_at), seq)
+    return _opened, args
 
 
-def _read_reworded(state: bl.FactState | None, seq: int, event_id: str, kind: str, recorded_at: Any,
-                   observed_at: Any, values: dict, valid_at: dt.datetime | None) -> bl.FactState | None:
+def _read_reworded(seq: int, event_id: str, kind: str, recorded_at: Any, observed_at: Any, values: dict,
+                   valid_at: dt.datetime | None) -> Step:
     statement = values["statement"]
     if type(statement) is not str or type(values["fact"]) is not str:
         raise _Unusual
     _text_or_none(values.get("reason"))
+    return _reworded, (statement, seq)
+
+
+# The fold functions as ``apply`` calls them: an event about a fact that is not open (yet) leaves no state.
+def _opened(state: bl.FactState | None, *args: Any) -> bl.FactState:
+    return bl.fold_opened(*args)
+
+
+def _reworded(state: bl.FactState | None, statement: str, seq: int) -> bl.FactState | None:
     return None if state is None else bl.fold_reworded(state, statement, seq)
 
 
-_ROW_READERS: dict[str, Callable[..., bl.FactState | None]] = {
+def _retracted(state: bl.FactState | None, *args: Any) -> bl.FactState | None:
+    return None if state is None else bl.fold_retraction(state, *args)
+
+
+_ROW_READERS: dict[str, Callable[..., Step]] = {
     **{kind: _read_statement for kind in ev.STATEMENT_TYPES},
     "retract": _read_retraction, "fact-opened": _read_opened, "fact-reworded": _read_reworded,
 }
 _VERSION_OF = {kind: ev.EVENT_CLASSES[kind].VERSION for kind in _ROW_READERS}
 _DATA_KEYS = {kind: frozenset(ev.data_fields(ev.EVENT_CLASSES[kind])) for kind in _ROW_READERS}
+_STATEMENT_KINDS = frozenset(ev.STATEMENT_TYPES)
+_STATEMENT_KEYS = _DATA_KEYS["claim"]
 
 
 _ENVELOPE_NAMES = frozenset(ev.ENVELOPE_FIELDS)

@@ -375,7 +375,7 @@ def test_rebuild_equals_the_live_tables(cast, db_path):
 
 
 def counting_decodes(monkeypatch) -> list[int]:
-    """Counts the rows the store decodes, by either path (``fold_row`` or the validated ``row_to_event``): the
+    """Counts the rows the store decodes, by either path (``read_row`` or the validated ``row_to_event``): the
     work a read does, whatever the clock says."""
     decoded = [0]
 
@@ -386,7 +386,7 @@ def counting_decodes(monkeypatch) -> list[int]:
         return counted
 
     monkeypatch.setattr(store_module, "row_to_event", counting(store_module.row_to_event))
-    monkeypatch.setattr(store_module, "fold_row", counting(store_module.fold_row))
+    monkeypatch.setattr(store_module, "read_row", counting(store_module.read_row))
     return decoded
 
 
