@@ -951,6 +951,7 @@ def _stored_event(conn: sqlite3.Connection, seq: int) -> ev.Event:
 
 
 FOLD_COLUMNS = "seq, id, type, version, recorded_at, observed_at, data"
+_SCAN_JSON = json.JSONDecoder().scan_once
 
 
 class _Unusual(Exception):
@@ -973,8 +974,8 @@ def read_row(row: Sequence[Any], valid_at: dt.datetime | None) -> Step:
     try:
         if "\\u" in data:  # an escape may hide a NUL or a lone surrogate, which only the validated path refuses
             raise _Unusual
-        values = json.loads(data)
-        if type(values) is not dict or type(seq) is not int or type(event_id) is not str:
+        values, end = _SCAN_JSON(data, 0)  # the C scanner behind json.loads, without its Python around it
+        if end != len(data) or type(values) is not dict or type(seq) is not int or type(event_id) is not str:
             raise _Unusual
         if version == 1 and kind in _STATEMENT_KINDS and values.keys() <= _STATEMENT_KEYS:
             return _read_statement(seq, event_id, kind, recorded_at, observed_at, values, valid_at)  # 9 rows in 10
@@ -982,7 +983,7 @@ def read_row(row: Sequence[Any], valid_at: dt.datetime | None) -> Step:
         if reader is None or version != _VERSION_OF[kind] or not values.keys() <= _DATA_KEYS[kind]:
             raise _Unusual
         return reader(seq, event_id, kind, recorded_at, observed_at, values, valid_at)
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, StopIteration):  # StopIteration: not JSON at all
         raise _Unusual from None
 
 
