@@ -778,7 +778,6 @@ def row_to_event(row: tuple) -> ev.Event:
 PROJECTION_BATCH = 500  # facts per batch of rows in a rebuild: enough to amortise executemany, and see _ProjectionWriter
 
 
-
 class _ProjectionWriter:
     """Writes a rebuild on the store's connection: the search index's steps, and between them (and after) the
     batches of projection rows that ``send`` queues. It runs in a thread beside the fold (``start``), or inline
