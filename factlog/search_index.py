@@ -8,9 +8,8 @@ on the write path.
 
 from __future__ import annotations
 
-import functools
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from .errors import InvalidInput
@@ -42,19 +41,9 @@ def create_index(conn: sqlite3.Connection) -> None:
 
 
 def rebuild_index(conn: sqlite3.Connection) -> None:
-    """Drop the index and fill it afresh from the log."""
+    """Drop the index and fill it afresh from the log (``factlog rebuild``)."""
     conn.execute(f"DROP TABLE IF EXISTS {TABLE}")
     create_index(conn)
-
-
-def rebuild_steps(conn: sqlite3.Connection, last_seq: int, chunk: int = 25_000) -> Iterator[Callable[[], None]]:
-    """``rebuild_index`` as steps (each one SQL statement): drop, create, fill a range of ``chunk`` events at a
-    time, optimize. The same index in the end; ``factlog rebuild`` writes its other tables between the steps."""
-    yield lambda: conn.execute(f"DROP TABLE IF EXISTS {TABLE}")
-    yield lambda: conn.execute(CREATE_SQL)
-    for first in range(1, last_seq + 1, chunk):
-        yield functools.partial(index_event, conn, first, min(first + chunk - 1, last_seq))
-    yield functools.partial(optimize_index, conn)
 
 
 def optimize_index(conn: sqlite3.Connection) -> None:

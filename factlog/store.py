@@ -385,16 +385,11 @@ class Store:
 
         db = sqlite_utils.Database(self.conn, execute_plugins=False)
         with self.write():
-            return self._replay_projections(db, concurrent=True)
+            return self._replay_projections(db)
 
-    def _replay_projections(self, db: Any, concurrent: bool = False) -> int:
-        """Fill the projection tables and the search index afresh from the log, inside the caller's transaction.
-
-        With ``concurrent`` (a rebuild of a log in WAL mode) the events are folded on a second, read-only
-        connection while a thread writes on this one: the search index (SQLite's C code, which releases the GIL)
-        fills while Python folds, and the thread writes the folded rows between the index's steps."""
+    def _replay_projections(self, db: Any) -> int:
         from .projection_schema import create_projection_indexes, create_projection_tables, drop_projection_tables
-        from .search_index import rebuild_steps
+        from .search_index import rebuild_index
         from .sql_views import create_views
 
         drop_projection_tables(db)
@@ -403,45 +398,19 @@ class Store:
         # source registrations are the rows without a fact: the (fact, seq) index finds them without a scan
         for event in self._events_where("fact IS NULL AND type = 'source-registered'", ()):
             self._project_registration(event, event.seq or 0)
-        sources, last_seq = self.source_map(), self._last()[0]
-        reader = self._reader() if concurrent else None
-        writer = _ProjectionWriter(self.conn, rebuild_steps(self.conn, last_seq))
-        try:
-            if reader is None:
-                writer.run()  # the index first, then the rows, on this thread
-                writer.finish()
-                count = self._write_fact_states(self.fact_states(NOW), sources, writer)
-            else:
-                writer.start()
-                count = self._write_fact_states(_fact_states(reader, NOW), sources, writer)
-            writer.finish()
-        except BaseException:
-            writer.cancel()
-            raise
-        finally:
-            if reader is not None:
-                reader.close()
+        count = self._write_fact_states(self.fact_states(NOW), self.source_map())
         create_projection_indexes(db)
+        # after the fold, which names the seq of a payload that is not JSON (the index's SQL would only say
+        # "malformed JSON")
+        rebuild_index(self.conn)
+        last_seq = self._last()[0]
         if last_seq:  # as after the first migration, an empty log has applied nothing and has no row
             self.conn.execute("INSERT INTO projection_state (name, last_seq) VALUES ('beliefs', ?)", (last_seq,))
         return count
 
-    def _reader(self) -> sqlite3.Connection | None:
-        """A second connection to read the log while this one writes, or None where that cannot work: WAL lets
-        a reader go on beside the writer; in another journal mode the writer would wait for the reader."""
-        if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            return None
-        try:
-            reader = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS)
-            reader.execute("BEGIN")  # one snapshot; the writer's lock keeps the events as they are meanwhile
-        except sqlite3.Error:
-            return None
-        return reader
-
-    def _write_fact_states(self, states: Iterable[bl.FactState], sources: dict[str, bl.SourceInfo],
-                           writer: _ProjectionWriter) -> int:
-        """Derive each fact's row, belief and stances (the same rows as an append writes with
-        ``_project_registration`` and ``_write_belief``) and hand them to ``writer`` in batches of facts.
+    def _write_fact_states(self, states: Iterable[bl.FactState], sources: dict[str, bl.SourceInfo]) -> int:
+        """Write each fact's row, belief and stances into the empty projection tables (the same rows as an append
+        writes with ``_project_registration`` and ``_write_belief``), a batch of facts per ``executemany``.
         Returns the number of facts."""
         facts: list[tuple] = []
         beliefs: list[tuple] = []
@@ -454,10 +423,23 @@ class Store:
             stances.extend(_stance_rows(belief))
             count += 1
             if len(facts) >= PROJECTION_BATCH:
-                writer.send((facts, beliefs, stances))
+                self._insert_projection_rows(facts, beliefs, stances)
                 facts, beliefs, stances = [], [], []
-        writer.send((facts, beliefs, stances))
+        self._insert_projection_rows(facts, beliefs, stances)
         return count
+
+    def _insert_projection_rows(self, facts: list[tuple], beliefs: list[tuple], stances: list[tuple]) -> None:
+        self.conn.executemany(
+            "INSERT INTO facts (id, statement, parties, tags, occurred_at, opened_seq) VALUES (?,?,?,?,?,?)", facts
+        )
+        self.conn.executemany(
+            "INSERT INTO beliefs (fact, statement, status, label, parties, sources, updated_seq,"
+            " statement_count, standing_count, withdrawn_count) VALUES (?,?,?,?,?,?,?,?,?,?)", beliefs,
+        )
+        self.conn.executemany(
+            "INSERT INTO stances (fact, source, stance, type, event_id, observed_at, quote, url)"
+            " VALUES (?,?,?,?,?,?,?,?)", stances,
+        )
 
     def _projections_behind(self) -> bool:
         row = self.conn.execute("SELECT last_seq FROM projection_state WHERE name = 'beliefs'").fetchone()
@@ -775,103 +757,7 @@ def row_to_event(row: tuple) -> ev.Event:
     return ev.structure(values, cls)
 
 
-PROJECTION_BATCH = 500  # facts per batch of rows in a rebuild: enough to amortise executemany, and see _ProjectionWriter
-
-
-class _ProjectionWriter:
-    """Writes a rebuild on the store's connection: the search index's steps, and between them (and after) the
-    batches of projection rows that ``send`` queues. It runs in a thread beside the fold (``start``), or inline
-    (``run`` before any ``send``, then each batch is written as it is sent)."""
-
-    QUEUED_BATCHES = 16  # at most this many batches wait, so memory stays flat however large the log
-
-    def __init__(self, conn: sqlite3.Connection, steps: Iterable[Callable[[], None]]):
-        import queue  # only a rebuild needs threads: the write commands do not pay for importing them
-
-        self.conn, self.steps = conn, steps
-        self.batches: queue.Queue = queue.Queue(self.QUEUED_BATCHES)
-        self.thread: Any = None
-        self.error: BaseException | None = None
-        self.cancelled = self.sent_all = False
-
-    def start(self) -> None:
-        import threading
-
-        self.thread = threading.Thread(target=self.run, name="factlog-rebuild-writer", daemon=True)
-        self.thread.start()
-
-    def _alive(self) -> bool:
-        return self.thread is not None and self.thread.is_alive()
-
-    def run(self) -> None:
-        try:
-            for step in self.steps:
-                if self.cancelled:
-                    return
-                step()
-                self._write_queued(wait=False)
-            if self.thread is not None and not self.sent_all:  # in the thread: write what comes until the end
-                self._write_queued(wait=True)
-        except BaseException as exc:  # noqa: BLE001  (handed to the fold's thread by finish())
-            self.error = exc
-
-    def send(self, batch: tuple[list, list, list] | None) -> None:
-        import queue
-
-        if not self._alive():
-            if batch is not None and self.error is None and not self.cancelled:
-                self._write(batch)  # inline, or the thread has gone: finish() reports why
-            return
-        while True:
-            try:
-                self.batches.put(batch, timeout=0.1)
-                return
-            except queue.Full:
-                if not self._alive():
-                    return
-
-    def finish(self) -> None:
-        """Wait for every batch to be written; raise what went wrong in the thread, if anything."""
-        if self._alive():
-            self.send(None)
-            self.thread.join()
-        if self.error is not None:
-            raise self.error
-
-    def cancel(self) -> None:
-        """Stop after the current step (the fold failed): the caller rolls the transaction back."""
-        self.cancelled = True
-        if self._alive():
-            self.send(None)
-            self.thread.join()
-
-    def _write_queued(self, wait: bool) -> None:
-        import queue
-
-        while True:
-            try:
-                batch = self.batches.get(block=wait)
-            except queue.Empty:
-                return
-            if batch is None:  # the fold is done: it sends nothing more
-                self.sent_all = True
-                return
-            if not self.cancelled:
-                self._write(batch)
-
-    def _write(self, batch: tuple[list, list, list]) -> None:
-        facts, beliefs, stances = batch
-        self.conn.executemany(
-            "INSERT INTO facts (id, statement, parties, tags, occurred_at, opened_seq) VALUES (?,?,?,?,?,?)", facts
-        )
-        self.conn.executemany(
-            "INSERT INTO beliefs (fact, statement, status, label, parties, sources, updated_seq,"
-            " statement_count, standing_count, withdrawn_count) VALUES (?,?,?,?,?,?,?,?,?,?)", beliefs,
-        )
-        self.conn.executemany(
-            "INSERT INTO stances (fact, source, stance, type, event_id, observed_at, quote, url)"
-            " VALUES (?,?,?,?,?,?,?,?)", stances,
-        )
+PROJECTION_BATCH = 1000  # facts per executemany in a rebuild: enough to amortise it, few enough for memory
 
 
 def _fact_row(state: bl.FactState) -> tuple:
