@@ -89,7 +89,7 @@ def test_the_fold_of_rows_gives_the_states_of_the_validated_events(story, clock)
             assert list(log.store.fact_states(clock, fact)) == [states[fact]]
 
 
-def test_a_rebuild_without_wal_folds_on_one_connection(story):
+def test_a_rebuild_in_another_journal_mode(story):
     conn = sqlite3.connect(story)
     conn.execute("PRAGMA journal_mode = DELETE")
     conn.close()
