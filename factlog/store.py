@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from json.encoder import encode_basestring as encode_json_string
-from typing import Any
+from typing import Any, Union
 
 from attrs import evolve, fields, frozen
 
@@ -512,25 +512,58 @@ class Store:
             return self._replay_projections(db)
 
     def _replay_projections(self, db: Any) -> int:
-        from .projection_schema import create_projection_tables, drop_projection_tables
+        from .projection_schema import create_projection_indexes, create_projection_tables, drop_projection_tables
         from .search_index import rebuild_index
         from .sql_views import create_views
 
         drop_projection_tables(db)
-        create_projection_tables(db)
+        create_projection_tables(db, indexes=False)  # filled first, indexed after: a sort instead of random inserts
         create_views(self.conn)  # the views read the new tables; re-creating them keeps them valid
-        rebuild_index(self.conn)
-        for event in self._events_where("type IN ('source-registered', 'fact-opened', 'fact-reworded')", ()):
+        # source registrations are the rows without a fact: the (fact, seq) index finds them without a scan
+        for event in self._events_where("fact IS NULL AND type = 'source-registered'", ()):
             self._project_registration(event, event.seq or 0)
-        sources = self.source_map()
-        count = 0
-        for state in self.fact_states(NOW):
-            self._write_belief(bl.derive(state, sources))
-            count += 1
+        count = self._write_fact_states(self.fact_states(NOW), self.source_map())
+        create_projection_indexes(db)
+        # after the fold, which names the seq of a payload that is not JSON (the index's SQL would only say
+        # "malformed JSON")
+        rebuild_index(self.conn)
         last_seq = self._last()[0]
         if last_seq:  # as after the first migration, an empty log has applied nothing and has no row
             self.conn.execute("INSERT INTO projection_state (name, last_seq) VALUES ('beliefs', ?)", (last_seq,))
         return count
+
+    def _write_fact_states(self, states: Iterable[bl.FactState], sources: dict[str, bl.SourceInfo]) -> int:
+        """Write each fact's row, belief and stances into the empty projection tables (the same rows as an append
+        writes with ``_project_registration`` and ``_write_belief``), a batch of facts per ``executemany``.
+        Returns the number of facts."""
+        facts: list[tuple] = []
+        beliefs: list[tuple] = []
+        stances: list[tuple] = []
+        count = 0
+        for state in states:
+            belief = bl.derive(state, sources)
+            facts.append(_fact_row(state))
+            beliefs.append(_belief_row(belief))
+            stances.extend(_stance_rows(belief))
+            count += 1
+            if len(facts) >= PROJECTION_BATCH:
+                self._insert_projection_rows(facts, beliefs, stances)
+                facts, beliefs, stances = [], [], []
+        self._insert_projection_rows(facts, beliefs, stances)
+        return count
+
+    def _insert_projection_rows(self, facts: list[tuple], beliefs: list[tuple], stances: list[tuple]) -> None:
+        self.conn.executemany(
+            "INSERT INTO facts (id, statement, parties, tags, occurred_at, opened_seq) VALUES (?,?,?,?,?,?)", facts
+        )
+        self.conn.executemany(
+            "INSERT INTO beliefs (fact, statement, status, label, parties, sources, updated_seq,"
+            " statement_count, standing_count, withdrawn_count) VALUES (?,?,?,?,?,?,?,?,?,?)", beliefs,
+        )
+        self.conn.executemany(
+            "INSERT INTO stances (fact, source, stance, type, event_id, observed_at, quote, url)"
+            " VALUES (?,?,?,?,?,?,?,?)", stances,
+        )
 
     def _projections_behind(self) -> bool:
         row = self.conn.execute("SELECT last_seq FROM projection_state WHERE name = 'beliefs'").fetchone()
@@ -613,20 +646,8 @@ class Store:
 
     def fact_states(self, clock: Clock, fact: str | None = None) -> Iterator[bl.FactState]:
         """Each fact's folded state in the view asked for, streamed fact by fact (memory: one fact)."""
-        where, params = _event_filter(fact, None, None, evolve(clock, valid_at=None))
-        by_fact = _fact_column(fact, clock)
-        current_id, state = None, None
-        sql = (f"SELECT {EVENT_COLUMNS}, fact FROM events WHERE {where} AND {by_fact} IS NOT NULL"
-               f" ORDER BY {by_fact}, seq")
-        for *row, fact_id in self.conn.execute(sql, params):
-            event = row_to_event(tuple(row))
-            if fact_id != current_id:
-                if state is not None:
-                    yield state
-                current_id, state = fact_id, None
-            if bl.in_valid_time(event, clock.valid_at):
-                state = bl.apply(state, event)
-        if state is not None:
+        # a plain loop, not ``yield from``: see _rows_where
+        for state in _fact_states(self.conn, clock, fact):
             yield state
 
     def fact_events(self, fact: str, clock: Clock = NOW) -> list[ev.Event]:
@@ -914,12 +935,216 @@ def row_to_event(row: tuple) -> ev.Event:
     from its columns; any other goes through ``from_wire``, which upcasts it or words what is wrong with it."""
     seq, event_id, kind, version, recorded_at, observed_at, recorded_by, data, prev_hash, digest = row
     cls = ev.EVENT_CLASSES.get(kind)
-    values = json.loads(data)
+    try:
+        values = json.loads(data)
+    except (ValueError, TypeError):  # only a file changed outside factlog holds such a row
+        raise IntegrityError(f"event at seq {seq} cannot be read: its payload is not JSON (the file was changed"
+                             " outside factlog; 'factlog verify' locates it)", seq) from None
     if cls is None or version != cls.VERSION or type(values) is not dict or not _ENVELOPE_NAMES.isdisjoint(values):
         return ev.from_wire(row_to_wire(row))
     values.update(id=event_id, recorded_at=recorded_at, observed_at=observed_at, recorded_by=recorded_by, seq=seq,
                   prev_hash=prev_hash, hash=digest)
     return ev.structure(values, cls)
+
+
+PROJECTION_BATCH = 1000  # facts per executemany in a rebuild: enough to amortise it, few enough for memory
+
+
+def _fact_row(state: bl.FactState) -> tuple:
+    """The ``facts`` row of a folded fact: what ``_project_registration`` writes for its ``fact-opened`` event
+    and each ``fact-reworded`` after it."""
+    occurred_at = format_time(state.occurred_at) if state.occurred_at else None
+    return (state.fact, state.statement, json.dumps(list(state.parties)), json.dumps(list(state.tags)), occurred_at,
+            state.opened_seq)
+
+
+def _belief_row(belief: bl.Belief) -> tuple:
+    """The ``beliefs`` row of a belief, as ``_write_belief`` writes it."""
+    return (belief.fact, belief.statement, belief.status, belief.label, json.dumps(belief.parties),
+            json.dumps(belief.sources), belief.updated_seq, belief.statement_count, len(belief.standing),
+            len(belief.withdrawn))
+
+
+def _stance_rows(belief: bl.Belief) -> list[tuple]:
+    """The ``stances`` rows of a belief, as ``_write_belief`` writes them."""
+    return [(belief.fact, r.source, r.stance, r.type, r.event_id, _stored_text(r.observed_at), r.quote, r.url)
+            for r in belief.standing]
+
+
+def _stored_text(moment: dt.datetime) -> str:
+    """``format_time(moment)`` at half the cost, for the UTC times read from the log (strftime is the slow part)."""
+    if moment.tzinfo is dt.timezone.utc and moment.year >= 1000:  # strftime does not pad a year below 1000
+        return moment.isoformat(timespec="microseconds")
+    return format_time(moment)
+
+
+# --- folding stored rows without building their events (rebuild and past views) ---------------------------
+
+
+def _fact_states(conn: sqlite3.Connection, clock: Clock, fact: str | None = None) -> Iterator[bl.FactState]:
+    """``Store.fact_states`` on the connection ``conn``: each fact's folded state, fact by fact.
+
+    Each row is folded from the columns it needs (``read_row``), without building its validated event: the
+    rows were validated when they were appended, and ``verify`` is the check for a file changed since. A row
+    of any other shape (an old version, a payload that is not what factlog writes) goes through
+    ``row_to_event``, which upcasts it or says what is wrong with it, so the states are the same either way.
+    """
+    where, params = _event_filter(fact, None, None, evolve(clock, valid_at=None))
+    by_fact = _fact_column(fact, clock)
+    sql = (f"SELECT {FOLD_COLUMNS}, {by_fact} FROM events WHERE {where} AND {by_fact} IS NOT NULL"
+           f" ORDER BY {by_fact}, seq")
+    current_id, state, said = None, None, []  # ``said``: the fact's statements not folded in yet
+    valid_at = clock.valid_at
+    for row in conn.execute(sql, params):
+        fact_id = row[7]
+        if fact_id != current_id:
+            if state is not None:
+                yield bl.fold_statements(state, said) if said else state
+            current_id, state, said = fact_id, None, []
+        try:
+            step = read_row(row, valid_at)
+        except _Unusual:
+            event = _stored_event(conn, row[0])
+            step = (bl.apply, (event,)) if bl.in_valid_time(event, valid_at) else None
+        if type(step) is bl.StatementRecord:
+            said.append(step)  # a run of statements folds in one go (fold_statements)
+        elif step is not None:
+            if said:
+                state = bl.fold_statements(state, said) if state is not None else None
+                said = []
+            fold, args = step
+            state = fold(state, *args)
+    if state is not None:
+        yield bl.fold_statements(state, said) if said else state
+
+
+def _stored_event(conn: sqlite3.Connection, seq: int) -> ev.Event:
+    """The validated event at ``seq`` (the slow path of ``_fact_states``): it raises a FactlogError naming
+    what is wrong if the row cannot be read."""
+    row = conn.execute(f"SELECT {EVENT_COLUMNS} FROM events WHERE seq = ?", (seq,)).fetchone()
+    return row_to_event(row)
+
+
+FOLD_COLUMNS = "seq, id, type, version, recorded_at, observed_at, data"
+_SCAN_JSON = json.JSONDecoder().scan_once
+
+
+class _Unusual(Exception):
+    """A row that ``read_row`` does not vouch for: the caller folds its validated event instead."""
+
+
+# What a stored row means to the fold: a statement's record (consecutive ones are folded together), a fold
+# function and its arguments after the state, or None for a row outside the view of valid time.
+Step = Union[bl.StatementRecord, tuple[Callable[..., Any], tuple], None]
+
+
+def read_row(row: Sequence[Any], valid_at: dt.datetime | None) -> Step:
+    """What one stored row (``FOLD_COLUMNS`` and its fact) does to its fact's state: what ``bl.apply`` does with
+    its event.
+
+    It reads only the fields the fold uses and checks only their types, which is what keeps the fold itself from
+    failing; anything it does not expect raises ``_Unusual``.
+    """
+    seq, event_id, kind, version, recorded_at, observed_at, data, _ = row
+    try:
+        if "\\u" in data:  # an escape may hide a NUL or a lone surrogate, which only the validated path refuses
+            raise _Unusual
+        values, end = _SCAN_JSON(data, 0)  # the C scanner behind json.loads, without its Python around it
+        if end != len(data) or type(values) is not dict or type(seq) is not int or type(event_id) is not str:
+            raise _Unusual
+        if version == 1 and kind in _STATEMENT_KINDS and values.keys() <= _STATEMENT_KEYS:
+            return _read_statement(seq, event_id, kind, recorded_at, observed_at, values, valid_at)  # 9 rows in 10
+        reader = _ROW_READERS.get(kind)
+        if reader is None or version != _VERSION_OF[kind] or not values.keys() <= _DATA_KEYS[kind]:
+            raise _Unusual
+        return reader(seq, event_id, kind, recorded_at, observed_at, values, valid_at)
+    except (ValueError, TypeError, KeyError, AttributeError, StopIteration):  # StopIteration: not JSON at all
+        raise _Unusual from None
+
+
+def _stored_time(text: Any) -> dt.datetime:
+    """A time as ``format_time`` stores it (fixed-width UTC text, which ``fromisoformat`` reads as UTC)."""
+    if type(text) is not str or len(text) != 32 or text[26:] != "+00:00":
+        raise _Unusual
+    return dt.datetime.fromisoformat(text)
+
+
+def _text_or_none(value: Any) -> str | None:
+    if value is not None and type(value) is not str:
+        raise _Unusual
+    return value
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    if type(value) is not list or any(type(item) is not str for item in value):
+        raise _Unusual
+    return tuple(value)
+
+
+def _read_statement(seq: int, event_id: str, kind: str, recorded_at: Any, observed_at: Any, values: dict,
+                    valid_at: dt.datetime | None) -> Step:
+    get = values.get
+    source, quote, url, credibility, note = values["source"], get("quote"), get("url"), get("credibility"), get("note")
+    if (type(source) is not str or (quote is not None and type(quote) is not str)
+            or (url is not None and type(url) is not str) or (note is not None and type(note) is not str)
+            or (credibility is not None and type(credibility) is not int)):
+        raise _Unusual
+    said = _stored_time(observed_at)
+    if valid_at is not None and said > valid_at:
+        return None
+    return bl.StatementRecord(event_id, seq, kind, source, said, _stored_time(recorded_at), quote, url, credibility,
+                              note)
+
+
+def _read_retraction(seq: int, event_id: str, kind: str, recorded_at: Any, observed_at: Any, values: dict,
+                     valid_at: dt.datetime | None) -> Step:
+    said = _stored_time(observed_at)
+    target, reason = values["target"], _text_or_none(values.get("reason"))
+    if type(target) is not str:
+        raise _Unusual
+    return None if valid_at is not None and said > valid_at else (_retracted, (target, event_id, reason, seq))
+
+
+def _read_opened(seq: int, event_id: str, kind: str, recorded_at: Any, observed_at: Any, values: dict,
+                 valid_at: dt.datetime | None) -> Step:
+    fact, statement, occurred_at = values["fact"], values["statement"], values.get("occurred_at")
+    if type(fact) is not str or type(statement) is not str:
+        raise _Unusual
+    args = (fact, statement, _texts(values.get("parties", [])), _texts(values.get("tags", [])),
+            None if occurred_at is None else _stored_time(occurred_at), seq)
+    return _opened, args
+
+
+def _read_reworded(seq: int, event_id: str, kind: str, recorded_at: Any, observed_at: Any, values: dict,
+                   valid_at: dt.datetime | None) -> Step:
+    statement = values["statement"]
+    if type(statement) is not str or type(values["fact"]) is not str:
+        raise _Unusual
+    _text_or_none(values.get("reason"))
+    return _reworded, (statement, seq)
+
+
+# The fold functions as ``apply`` calls them: an event about a fact that is not open (yet) leaves no state.
+def _opened(state: bl.FactState | None, *args: Any) -> bl.FactState:
+    return bl.fold_opened(*args)
+
+
+def _reworded(state: bl.FactState | None, statement: str, seq: int) -> bl.FactState | None:
+    return None if state is None else bl.fold_reworded(state, statement, seq)
+
+
+def _retracted(state: bl.FactState | None, *args: Any) -> bl.FactState | None:
+    return None if state is None else bl.fold_retraction(state, *args)
+
+
+_ROW_READERS: dict[str, Callable[..., Step]] = {
+    **{kind: _read_statement for kind in ev.STATEMENT_TYPES},
+    "retract": _read_retraction, "fact-opened": _read_opened, "fact-reworded": _read_reworded,
+}
+_VERSION_OF = {kind: ev.EVENT_CLASSES[kind].VERSION for kind in _ROW_READERS}
+_DATA_KEYS = {kind: frozenset(ev.data_fields(ev.EVENT_CLASSES[kind])) for kind in _ROW_READERS}
+_STATEMENT_KINDS = frozenset(ev.STATEMENT_TYPES)
+_STATEMENT_KEYS = _DATA_KEYS["claim"]
 
 
 _ENVELOPE_NAMES = frozenset(ev.ENVELOPE_FIELDS)
