@@ -462,8 +462,9 @@ class Store:
               b.statement_count, len(b.standing), len(b.withdrawn)) for b in beliefs],
         )
         gone, wanted = [], []
+        stored_rows = self._stance_rows([belief.fact for belief in beliefs])
         for belief in beliefs:
-            stored = self._stance_rows(belief.fact)
+            stored = stored_rows.get(belief.fact, {})
             rows = {r.source: (belief.fact, r.source, r.stance, r.type, r.event_id, format_time(r.observed_at),
                                r.quote, r.url) for r in belief.standing}
             gone += [(belief.fact, source) for source in stored.keys() - rows.keys()]
@@ -477,11 +478,16 @@ class Store:
             wanted,
         )
 
-    def _stance_rows(self, fact: str) -> dict[str, tuple]:
+    def _stance_rows(self, facts: list[str]) -> dict[str, dict[str, tuple]]:
+        """The stored stance rows of these facts, by fact and source (one query for a whole batch)."""
         rows = self.conn.execute(
-            "SELECT fact, source, stance, type, event_id, observed_at, quote, url FROM stances WHERE fact = ?", (fact,)
+            "SELECT fact, source, stance, type, event_id, observed_at, quote, url FROM stances"
+            " WHERE fact IN (SELECT value FROM json_each(?))", (json.dumps(facts),)
         )
-        return {row[1]: row for row in rows}
+        by_fact: dict[str, dict[str, tuple]] = {}
+        for row in rows:
+            by_fact.setdefault(row[0], {})[row[1]] = row
+        return by_fact
 
     def _sources_of(self, state: bl.FactState) -> dict[str, bl.SourceInfo]:
         """The sources that spoke about the fact (a mapping that holds them, and maybe others)."""
