@@ -10,7 +10,6 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache, singledispatch
 
-import attrs
 from attrs import define, evolve, field, frozen
 
 from . import events as ev

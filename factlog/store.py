@@ -442,9 +442,6 @@ class Store:
             " ON CONFLICT (name) DO UPDATE SET last_seq = excluded.last_seq", (last_seq,)
         )
 
-    def _write_belief(self, belief: bl.Belief) -> None:
-        self._write_beliefs([belief])
-
     def _write_beliefs(self, beliefs: list[bl.Belief]) -> None:
         """Upsert the beliefs and rewrite only the stance rows that changed.
 
@@ -458,15 +455,13 @@ class Store:
             " parties = excluded.parties, sources = excluded.sources, updated_seq = excluded.updated_seq,"
             " statement_count = excluded.statement_count, standing_count = excluded.standing_count,"
             " withdrawn_count = excluded.withdrawn_count",
-            [(b.fact, b.statement, b.status, b.label, json.dumps(b.parties), json.dumps(b.sources), b.updated_seq,
-              b.statement_count, len(b.standing), len(b.withdrawn)) for b in beliefs],
+            [_belief_row(belief) for belief in beliefs],
         )
         gone, wanted = [], []
-        stored_rows = self._stance_rows([belief.fact for belief in beliefs])
+        stored_rows = self._stored_stances([belief.fact for belief in beliefs])
         for belief in beliefs:
             stored = stored_rows.get(belief.fact, {})
-            rows = {r.source: (belief.fact, r.source, r.stance, r.type, r.event_id, format_time(r.observed_at),
-                               r.quote, r.url) for r in belief.standing}
+            rows = {row[1]: row for row in _stance_rows(belief)}
             gone += [(belief.fact, source) for source in stored.keys() - rows.keys()]
             wanted += [row for source, row in rows.items() if stored.get(source) != row]
         self.conn.executemany("DELETE FROM stances WHERE fact = ? AND source = ?", gone)
@@ -478,7 +473,7 @@ class Store:
             wanted,
         )
 
-    def _stance_rows(self, facts: list[str]) -> dict[str, dict[str, tuple]]:
+    def _stored_stances(self, facts: list[str]) -> dict[str, dict[str, tuple]]:
         """The stored stance rows of these facts, by fact and source (one query for a whole batch)."""
         rows = self.conn.execute(
             "SELECT fact, source, stance, type, event_id, observed_at, quote, url FROM stances"
@@ -540,7 +535,7 @@ class Store:
 
     def _write_fact_states(self, states: Iterable[bl.FactState], sources: dict[str, bl.SourceInfo]) -> int:
         """Write each fact's row, belief and stances into the empty projection tables (the same rows as an append
-        writes with ``_project_registration`` and ``_write_belief``), a batch of facts per ``executemany``.
+        writes with ``_project_registration`` and ``_write_beliefs``), a batch of facts per ``executemany``.
         Returns the number of facts."""
         facts: list[tuple] = []
         beliefs: list[tuple] = []
@@ -965,23 +960,16 @@ def _fact_row(state: bl.FactState) -> tuple:
 
 
 def _belief_row(belief: bl.Belief) -> tuple:
-    """The ``beliefs`` row of a belief, as ``_write_belief`` writes it."""
+    """The ``beliefs`` row of a belief."""
     return (belief.fact, belief.statement, belief.status, belief.label, json.dumps(belief.parties),
             json.dumps(belief.sources), belief.updated_seq, belief.statement_count, len(belief.standing),
             len(belief.withdrawn))
 
 
 def _stance_rows(belief: bl.Belief) -> list[tuple]:
-    """The ``stances`` rows of a belief, as ``_write_belief`` writes them."""
-    return [(belief.fact, r.source, r.stance, r.type, r.event_id, _stored_text(r.observed_at), r.quote, r.url)
+    """The ``stances`` rows of a belief: each source's standing statement."""
+    return [(belief.fact, r.source, r.stance, r.type, r.event_id, format_time(r.observed_at), r.quote, r.url)
             for r in belief.standing]
-
-
-def _stored_text(moment: dt.datetime) -> str:
-    """``format_time(moment)`` at half the cost, for the UTC times read from the log (strftime is the slow part)."""
-    if moment.tzinfo is dt.timezone.utc and moment.year >= 1000:  # strftime does not pad a year below 1000
-        return moment.isoformat(timespec="microseconds")
-    return format_time(moment)
 
 
 # --- folding stored rows without building their events (rebuild and past views) ---------------------------
