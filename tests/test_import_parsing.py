@@ -6,11 +6,13 @@ same results for what it accepts, the same exception (type and words) for what i
 
 import hashlib
 import json
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from factlog import events as ev
 from factlog.events import canonical_json
 from factlog.store import chain_hash
 
@@ -125,3 +127,98 @@ def test_canonical_json_refuses_a_cycle_and_forgets_it():
 def test_canonical_json_refuses_what_json_cannot_hold():
     for value in ({"a": float("nan")}, {"a": object()}, {1: 2, "a": 3}):
         assert outcome(canonical_json, value) == outcome(reference_canonical_json, value)
+
+
+# --- from_wire: the fast path builds what the converter builds, and refuses nothing differently -------------------
+
+TIME = "2022-03-30T10:00:00.000000+00:00"
+ENVELOPE = {"seq": 7, "id": "0190a1b2-0000-7000-8000-000000000001", "version": 1, "recorded_at": TIME,
+            "observed_at": "2022-03-30T12:00:00+03:00", "recorded_by": "tester", "prev_hash": "sha256:" + "0" * 64,
+            "hash": "sha256:" + "1" * 64}
+VALID = [
+    {**ENVELOPE, "type": "source-registered", "data": {"source": "tass", "name": "TASS", "kind": "agency",
+                                                       "party": "russia", "reliability": "B", "url": "https://x"}},
+    {**ENVELOPE, "type": "fact-opened", "version": 2, "data": {"fact": "f-1", "statement": "It burns",
+                                                               "parties": ["russia"], "tags": ["a", "b"],
+                                                               "occurred_at": TIME}},
+    {**ENVELOPE, "type": "fact-opened", "data": {"fact": "f-1", "statement": "It burns", "party": "russia"}},
+    {**ENVELOPE, "type": "fact-reworded", "data": {"fact": "f-1", "statement": "It burnt", "reason": "typo"}},
+    {**ENVELOPE, "type": "claim", "data": {"fact": "f-1", "source": "tass", "quote": "Café \u0436", "url": "u",
+                                           "credibility": 2, "note": None}},
+    {**ENVELOPE, "type": "deny", "data": {"fact": "f-1", "source": "tass"}},
+    {**ENVELOPE, "type": "retract", "data": {"target": "0190a1b2-0000-7000-8000-000000000002", "reason": "r"}},
+]
+ODD_VALUES = [
+    None, True, False, 0, -1, 2, 3, 6, 7, 9, 2**63 - 1, 2**63, -2**63, 1.0, 2.5, "", " ", "\t", "tass", "TASS",
+    "a\x00b", "\x00", "a\ud800", "\udc00", "caf\u00e9", "\u0436", "x" * 64, "x" * 65, "x" * 501, "x" * 2_001,
+    "x" * 20_001, "F", "G", "AB", "agency", "spy", "a--b", "-a", "2022-03-30T10:00:00", "2022-03-30T10:00:00Z",
+    "2022-03-30T10:00:00.000000+00:00", "2022-13-30T10:00:00.000000+00:00", " 2022-03-30T10:00:00+00:00",
+    "claim", "fact-opened", "sha256:", "1", [], ["a"], ["a", "a"], ["A"], [1], [None], ["a\x00"], ["x"] * 101, (),
+    {}, {"a": 1},
+]
+KEYS = [*ENVELOPE, "type", "data", "fact", "source", "statement", "parties", "party", "tags", "name", "kind", "quote",
+        "url", "note", "reliability", "credibility", "target", "reason", "occurred_at", "colour"]
+odd_values = st.one_of(st.sampled_from(ODD_VALUES), st.integers(), st.floats(allow_nan=False), any_text,
+                       st.lists(st.sampled_from(["a", "b", "a", 1, None, "B"]), max_size=4))
+keys = st.sampled_from(KEYS)
+
+
+@st.composite
+def mutated_records(draw):
+    record = json.loads(json.dumps(draw(st.sampled_from(VALID))))
+    for _ in range(draw(st.integers(0, 3))):
+        where = record["data"] if isinstance(record.get("data"), dict) and draw(st.booleans()) else record
+        key = draw(keys)
+        if draw(st.integers(0, 3)) == 0:
+            where.pop(key, None)
+        else:
+            where[key] = draw(odd_values)
+    return record
+
+
+def converter_from_wire(record):
+    """from_wire with every record decided by the cattrs converter (no fast path)."""
+    with mock.patch.object(ev, "_fast_from_wire", side_effect=ev._Slow), \
+            mock.patch.object(ev, "_fast_structure", side_effect=ev._Slow):
+        return ev.from_wire(record)
+
+
+def event_outcome(function, record):
+    kind, value = outcome(function, json.loads(json.dumps(record)))
+    return (kind, value, type(value)) if kind == "ok" else (kind, value)
+
+
+def single_changes():
+    """Every valid record with one key (of the record, or of its data) set to each odd value, or removed."""
+    for record in VALID:
+        for key in KEYS:
+            for in_data in (False, True):
+                for value in [*ODD_VALUES, "<removed>"]:
+                    changed = json.loads(json.dumps(record))
+                    where = changed["data"] if in_data else changed
+                    if value == "<removed>":
+                        where.pop(key, None)
+                    else:
+                        where[key] = value
+                    yield changed
+
+
+def test_from_wire_agrees_with_the_converter_on_every_single_change():
+    # exhaustive for one change at a time (about 10,000 records); the hypothesis test below combines changes
+    disagreements = [record for record in single_changes()
+                     if event_outcome(ev.from_wire, record) != event_outcome(converter_from_wire, record)]
+    assert disagreements == []
+
+
+@settings(max_examples=1000, deadline=None, database=None)
+@given(mutated_records())
+def test_from_wire_builds_what_the_converter_builds_or_refuses_in_its_words(record):
+    assert event_outcome(ev.from_wire, record) == event_outcome(converter_from_wire, record)
+
+
+@pytest.mark.parametrize("record", VALID, ids=[r["type"] for r in VALID])
+def test_valid_records_take_the_fast_path(record):
+    event = ev.from_wire(json.loads(json.dumps(record)))
+    assert event == converter_from_wire(json.loads(json.dumps(record)))
+    if record["type"] != "fact-opened" or record["version"] == 2:  # version 1 is upcast by the full path
+        assert ev._fast_from_wire(json.loads(json.dumps(record))) == event
