@@ -146,6 +146,8 @@ def placed(event: ev.Event, seq: int, prev_hash: str, digest: str) -> ev.Event:
     """The event with its position in the log. Its fields were validated when it was built and the position
     fields have no validators, so they are set on a copy rather than through ``evolve``, which would validate
     every field again (a tenth of the cost of an import)."""
+    if event.seq == seq and event.hash == digest and event.prev_hash == prev_hash:
+        return event  # a record imported at the place it had in its own log: it already says all this
     copy = object.__new__(type(event))
     for name in _FIELD_NAMES[type(event)]:
         object.__setattr__(copy, name, getattr(event, name))

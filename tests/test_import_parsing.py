@@ -8,6 +8,7 @@ import hashlib
 import json
 from unittest import mock
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -222,3 +223,17 @@ def test_valid_records_take_the_fast_path(record):
     assert event == converter_from_wire(json.loads(json.dumps(record)))
     if record["type"] != "fact-opened" or record["version"] == 2:  # version 1 is upcast by the full path
         assert ev._fast_from_wire(json.loads(json.dumps(record))) == event
+
+
+# --- placed ----------------------------------------------------------------------------------------------------
+
+
+def test_placed_where_the_record_was_keeps_the_event_and_elsewhere_gives_a_copy():
+    from factlog.store import placed
+
+    event = ev.from_wire(json.loads(json.dumps(VALID[4])))
+    assert placed(event, event.seq, event.prev_hash, event.hash) is event
+    moved = placed(event, 8, event.hash, "sha256:" + "2" * 64)
+    assert (moved.seq, moved.prev_hash, moved.hash) == (8, event.hash, "sha256:" + "2" * 64)
+    assert moved == attrs.evolve(event, seq=8, prev_hash=event.hash, hash="sha256:" + "2" * 64)
+    assert (event.seq, event.hash) == (7, "sha256:" + "1" * 64)  # the original is untouched
