@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from factlog import events as ev
 from factlog.events import canonical_json
+from factlog.exporters import jsonl_exporter
 from factlog.store import chain_hash
 
 examples = settings(max_examples=300, deadline=None, database=None)
@@ -237,3 +238,56 @@ def test_placed_where_the_record_was_keeps_the_event_and_elsewhere_gives_a_copy(
     assert (moved.seq, moved.prev_hash, moved.hash) == (8, event.hash, "sha256:" + "2" * 64)
     assert moved == attrs.evolve(event, seq=8, prev_hash=event.hash, hash="sha256:" + "2" * 64)
     assert (event.seq, event.hash) == (7, "sha256:" + "1" * 64)  # the original is untouched
+
+
+# --- reading a line: repeated keys at any depth are refused -----------------------------------------------------
+# The decoder keeps its Python hook: a cheaper test for "no key repeats" was tried and cost more than the hook (a
+# scan of the line for each pattern), and dict(pairs) in the hook saved 0.05 us. These tests guard a later try.
+
+
+def reference_unique_keys(pairs):
+    result = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"key {key!r} appears twice")
+        result[key] = value
+    return result
+
+
+REFERENCE_DECODER = json.JSONDecoder(parse_constant=jsonl_exporter._refuse_constant,
+                                     parse_float=jsonl_exporter._finite, object_pairs_hook=reference_unique_keys)
+few_keys = st.sampled_from(["a", "b", "id", "data", "é", "\ud800", ""])
+
+
+def json_text(node):
+    """JSON text of a tree whose objects are lists of pairs, so that a key can appear twice."""
+    kind, value = node
+    if kind == "object":
+        return "{" + ", ".join(f"{json.dumps(key)}: {json_text(child)}" for key, child in value) + "}"
+    if kind == "array":
+        return "[" + ",".join(json_text(child) for child in value) + "]"
+    return value
+
+
+json_trees = st.recursive(
+    st.tuples(st.just("leaf"), st.sampled_from(["1", "-2.5", "1e999", "NaN", "null", "true", '"x"', '"\\ud800"'])),
+    lambda children: st.one_of(
+        st.tuples(st.just("object"), st.lists(st.tuples(few_keys, children), max_size=4)),
+        st.tuples(st.just("array"), st.lists(children, max_size=3)),
+    ),
+    max_leaves=12,
+)
+
+
+@examples
+@given(json_trees)
+def test_a_line_decodes_as_before_repeated_keys_included(tree):
+    text = json_text(tree)
+    assert outcome(jsonl_exporter._DECODER.decode, text) == outcome(REFERENCE_DECODER.decode, text)
+
+
+@pytest.mark.parametrize("text, key", [('{"a": 1, "a": 2}', "a"), ('{"d": {"b": 1, "c": 2, "b": 3}}', "b"),
+                                       ('[{"x": [{"y": 1, "y": 1}]}]', "y"), ('{"a": 1, "b": 2, "b": 2, "a": 1}', "b")])
+def test_the_first_repeated_key_is_named(text, key):
+    with pytest.raises(ValueError, match=f"key '{key}' appears twice"):
+        jsonl_exporter._DECODER.decode(text)
