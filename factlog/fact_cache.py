@@ -36,9 +36,6 @@ class FactStateCache:
         while len(self._states) > self.capacity:
             self._states.popitem(last=False)
 
-    def discard(self, fact: str) -> None:
-        self._states.pop(fact, None)
-
     def clear(self) -> None:
         self._states.clear()
 

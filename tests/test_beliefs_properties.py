@@ -16,6 +16,7 @@ import os
 import random
 import tempfile
 from collections.abc import Sequence
+from unittest import mock
 
 import attrs
 from hypothesis import HealthCheck, event, example, given, settings
@@ -24,6 +25,8 @@ from hypothesis import strategies as st
 import factlog
 from factlog import beliefs as bl
 from factlog import events as ev
+from factlog import store as store_module
+from factlog.fact_cache import FactStateCache
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2022, 3, 30, tzinfo=UTC)
@@ -284,3 +287,29 @@ def test_live_rebuild_fold_and_both_clocks_agree(story_spec, view_spec, rng):
             check_history(log, events, {"at_seq": cuts[0], "valid_at": moments[0]})
     # what is believed depends on what was said and when, not on the order it was recorded in
     assert what_is_believed(recorded_otherwise(events, rng)) == what_is_believed(events)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example(SPLIT_STORY)
+@given(stories)
+def test_appends_and_imports_that_flush_and_evict_at_every_step_project_as_a_rebuild_does(story_spec):
+    """The appends' fact-state cache and an import's batched belief writes, pushed to their edges: a cache of
+    one fact (every other fact is folded again from its stored rows), beliefs written every two facts, the
+    INSERT triggers lifted after three events."""
+    sources, facts, steps = story_spec
+    with tempfile.TemporaryDirectory() as folder, \
+            mock.patch.object(store_module, "FactStateCache", lambda: FactStateCache(capacity=1)), \
+            mock.patch.object(store_module, "FLUSH_FACTS", 2), mock.patch.object(store_module, "LIFT_GUARDS_AFTER", 3):
+        with factlog.open_log(os.path.join(folder, "story.db"), user="hypothesis") as log:
+            story = Story(log, sources, facts)
+            story.play(steps)
+            live = log.status()
+            assert live == folded(story.events)
+            records = list(log.store.wire_records())
+        with factlog.open_log(os.path.join(folder, "copy.db"), user="hypothesis") as copy:
+            copy.import_records(enumerate(records, start=1))
+            assert copy.status() == live
+            imported = copy.store.projection_rows()
+            copy.rebuild()
+            assert copy.store.projection_rows() == imported
+            assert copy.verify()[0] == len(records)
