@@ -787,9 +787,11 @@ class _Projector:
         self.lifted: list[str] = []  # the CREATE TRIGGER statements to run again before the commit
 
     def fold(self, fact: str, event: ev.Event) -> None:
-        state = None if isinstance(event, ev.FactOpened) else self.waiting.get(fact)
-        if state is None and not isinstance(event, ev.FactOpened):
-            state = self.store.state_before(fact, event.seq or 0)
+        state = None  # an opened fact starts afresh
+        if not isinstance(event, ev.FactOpened):
+            state = self.waiting.get(fact)
+            if state is None:
+                state = self.store.state_before(fact, event.seq or 0)
         new = bl.apply(state, event)
         if new is not None:
             self.waiting[fact] = new
