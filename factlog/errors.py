@@ -5,7 +5,15 @@ Every error here is a user-facing problem: the CLI prints its message on one lin
 
 
 class FactlogError(Exception):
-    """Base of all errors a user can cause or fix."""
+    """Base of all errors a user can cause or fix.
+
+    ``code`` names the situation for a front end that wants to add advice of its own (the CLI adds which command
+    to run); the library's message names no command or flag.
+    """
+
+    def __init__(self, message: str = "", code: str | None = None):
+        super().__init__(message)
+        self.code = code
 
 
 class InvalidInput(FactlogError):
@@ -31,6 +39,6 @@ class LogWarning(UserWarning):
 class IntegrityError(FactlogError):
     """The hash chain does not verify: the file was changed outside factlog."""
 
-    def __init__(self, message: str, seq: int | None = None):
-        super().__init__(message)
+    def __init__(self, message: str, seq: int | None = None, code: str | None = "damaged"):
+        super().__init__(message, code)
         self.seq = seq

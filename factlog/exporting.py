@@ -10,7 +10,7 @@ from attrs import field, frozen
 if TYPE_CHECKING:
     from .beliefs import Belief, Change, SourceInfo
     from .log import Log
-    from .store import Clock
+    from .clock import Clock
 
 VIEWS = ("beliefs", "stances", "events")
 

@@ -15,7 +15,8 @@ from typing import Any
 from . import beliefs as bl
 from . import events as ev
 from .errors import FactlogError, InvalidInput, LogWarning, NotFound
-from .store import NOW, Clock, Pending, Store, network_filesystem
+from .clock import NOW, Clock
+from .store import LogStore, Pending, database_failure, local_warning, open_store
 from .times import now, parse_time
 
 DEFAULT_DB = "factlog.db"
@@ -40,25 +41,24 @@ def current_user() -> str:
 
 
 def open_log(path: str | os.PathLike | None = None, *, create: bool = True, user: str | None = None,
-             tz: str | None = None) -> Log:
+             tz: str | None = None, read_only: bool = False) -> Log:
     """Open (and by default create) the log at ``path``.
 
-    ``tz`` names the zone for times given without an offset; without it such times are refused.
+    ``tz`` names the zone for times given without an offset; without it such times are refused. ``read_only``
+    opens an existing log without migrating, locking or writing it (reads only).
     """
     path = os.fspath(path) if path is not None else default_path()
-    log = Log(Store.open(path, create=create), user, tz)
-    fstype = network_filesystem(path)
-    if fstype:
-        warnings.warn(LogWarning(
-            f"the log {path} is on a network file system ({fstype}): SQLite's WAL mode needs every process on one"
-            " machine; do not let several machines write it, and keep a local copy as the evidence"), stacklevel=2)
+    log = Log(open_store(path, create=create, read_only=read_only), user, tz)
+    warning = local_warning(path)
+    if warning:
+        warnings.warn(LogWarning(warning), stacklevel=2)
     return log
 
 
 class Log:
     """An open fact log: record sources, facts and statements; ask what is believed."""
 
-    def __init__(self, store: Store, user: str | None = None, tz: str | None = None):
+    def __init__(self, store: LogStore, user: str | None = None, tz: str | None = None):
         self.store = store
         self.user = user or current_user()
         self.tz = tz
@@ -71,6 +71,15 @@ class Log:
 
     def close(self) -> None:
         self.store.close()
+
+    @property
+    def location(self) -> str:
+        """Where the log is: the file path or the server URL it was opened with."""
+        return self.store.location
+
+    def count(self) -> int:
+        """How many events the log holds."""
+        return self.store.count()
 
     # --- recording --------------------------------------------------------------------------------------
 
@@ -180,6 +189,48 @@ class Log:
         if type is not None and type not in ev.EVENT_CLASSES:
             raise InvalidInput(f"unknown event type {type!r}; known: {', '.join(ev.EVENT_CLASSES)}")
         return self.store.events(fact=slug(fact), source=slug(source), type=type, limit=limit, clock=clock)
+
+    def records(self, fact: str | None = None, source: str | None = None, type: str | None = None,
+                limit: int | None = None, clock: Clock = NOW, newest_first: bool = False) -> Iterator[dict]:
+        """The events as wire records (stored version and data, lossless), filtered: what ``log --json`` and the
+        ``events`` view give."""
+        if type is not None and type not in ev.EVENT_CLASSES:
+            raise InvalidInput(f"unknown event type {type!r}; known: {', '.join(ev.EVENT_CLASSES)}")
+        return self.store.wire_records(fact=slug(fact), source=slug(source), type=type, limit=limit, clock=clock,
+                                       newest_first=newest_first)
+
+    def event_rows(self, clock: Clock = NOW) -> Iterator[tuple]:
+        """The events as their stored columns (``columns("events")`` order, ``data`` the stored JSON text), for
+        an exporter that writes each line straight from them."""
+        return self.store.event_rows(clock=clock)
+
+    def recorded_at(self, seq: int) -> str | None:
+        """When the event at ``seq`` was recorded (stored text)."""
+        for record in self.store.wire_records(clock=Clock(at_seq=seq), newest_first=True, limit=1):
+            return record["recorded_at"]
+        return None
+
+    def sources(self) -> Iterator[dict]:
+        """The registered sources, as ``source list --json`` prints them."""
+        return self.store.sources()
+
+    def facts(self) -> Iterator[dict]:
+        """The opened facts with their status, as ``fact list --json`` prints them."""
+        return self.store.facts()
+
+    def ids(self, kind: str) -> list[str]:
+        """The ids of every source (``kind`` "sources") or fact ("facts")."""
+        return self.store.ids(kind)
+
+    def search(self, query: str, limit: int | None = 20, marks: tuple[str, str] = ("**", "**"),
+               quoted: bool = False) -> Iterator[dict]:
+        """The best matches of a full-text query over statements, quotes, notes and reasons, best first; with
+        ``quoted``, each word is searched as written (punctuation included)."""
+        return self.store.search(query, limit, marks, quoted)
+
+    def files(self) -> list[str]:
+        """The files the log consists of on this machine (none for a log on a server)."""
+        return self.store.files()
 
     def clock(self, as_of: TimeLike = None, at_seq: int | None = None, valid_at: TimeLike = None) -> Clock:
         if at_seq is not None and at_seq < 0:

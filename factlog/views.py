@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidInput
-from .store import Clock, row_to_wire
+from .clock import Clock
+from .store.rows import row_to_wire
 from .times import format_time
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ def view_rows(log: Log, view: str, clock: Clock) -> Iterator[dict[str, Any]]:
     """The rows of ``view`` for the moment ``clock`` names, streamed."""
     columns(view)
     if view == "events":
-        return log.store.wire_records(clock=clock)
+        return log.records(clock=clock)
     if view == "stances":
         return _stance_rows(log, clock)
     return _belief_rows(log, clock)
@@ -58,7 +59,7 @@ def event_tuples(log: Log, clock: Clock) -> Iterator[tuple]:
     """The ``events`` view as the stored column tuples, in ``columns("events")`` order with ``data`` still the
     stored JSON text: for an exporter that builds its cells straight from the columns (the CSV fast path).
     ``event_record`` turns one into the row ``view_rows`` would have given."""
-    return log.store.event_rows(clock)
+    return log.event_rows(clock)
 
 
 def event_record(row: tuple) -> dict[str, Any]:
@@ -84,9 +85,7 @@ def belief_row(belief: Belief, updated_at: str | None) -> dict[str, Any]:
 
 def _recorded_at(log: Log, seq: int) -> str | None:
     """When the event at ``seq`` was recorded: the time of a fact's last change in the log."""
-    for record in log.store.wire_records(clock=Clock(at_seq=seq), newest_first=True, limit=1):
-        return record["recorded_at"]
-    return None
+    return log.recorded_at(seq)
 
 
 def _stance_rows(log: Log, clock: Clock) -> Iterator[dict[str, Any]]:

@@ -25,8 +25,9 @@ from hypothesis import strategies as st
 import factlog
 from factlog import beliefs as bl
 from factlog import events as ev
-from factlog import store as store_module
-from factlog.fact_cache import FactStateCache
+from factlog.store import base as store_module
+from factlog.store import projector
+from factlog.store.fact_cache import FactStateCache
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2022, 3, 30, tzinfo=UTC)
@@ -299,7 +300,7 @@ def test_appends_and_imports_that_flush_and_evict_at_every_step_project_as_a_reb
     sources, facts, steps = story_spec
     with tempfile.TemporaryDirectory() as folder, \
             mock.patch.object(store_module, "FactStateCache", lambda: FactStateCache(capacity=1)), \
-            mock.patch.object(store_module, "FLUSH_FACTS", 2), mock.patch.object(store_module, "LIFT_GUARDS_AFTER", 3):
+            mock.patch.object(projector, "FLUSH_FACTS", 2), mock.patch.object(store_module, "BULK_AFTER", 3):
         with factlog.open_log(os.path.join(folder, "story.db"), user="hypothesis") as log:
             story = Story(log, sources, facts)
             story.play(steps)

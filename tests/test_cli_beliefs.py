@@ -8,7 +8,8 @@ import time
 import pytest
 
 import factlog
-from factlog import store as store_module
+from factlog.store import base as store_module
+from factlog.store import folding
 from factlog.store import Pending
 
 W = "2022-03-30T{}:00+00:00"  # said-at times of the stories below, all on 30 March 2022 (UTC)
@@ -386,7 +387,7 @@ def counting_decodes(monkeypatch) -> list[int]:
         return counted
 
     monkeypatch.setattr(store_module, "row_to_event", counting(store_module.row_to_event))
-    monkeypatch.setattr(store_module, "read_row", counting(store_module.read_row))
+    monkeypatch.setattr(folding, "read_row", counting(folding.read_row))
     return decoded
 
 

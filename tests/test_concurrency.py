@@ -6,7 +6,7 @@ import time
 from collections import Counter
 
 import factlog
-from factlog.migrations import NAMES
+from factlog.store.sqlite.migrations import NAMES
 from factlog.store import GENESIS
 
 WORKERS = 4

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from factlog import open_log
 from factlog.cli import cli
 from factlog.exporters.csv_exporter import event_line
-from factlog.store import NOW, Clock, row_to_wire
+from factlog.store import NOW, Clock
+from factlog.store.rows import row_to_wire
 from factlog.testing import build_sample_log, export, parse_csv, unneutralise
 from factlog.views import columns
 

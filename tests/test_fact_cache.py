@@ -1,7 +1,7 @@
 """The appends' cache of folded fact states: least recently used out first, never more than its capacity."""
 
 from factlog.beliefs import FactState
-from factlog.fact_cache import FactStateCache
+from factlog.store.fact_cache import FactStateCache
 
 
 def state(fact: str, seq: int = 1) -> FactState:

@@ -258,7 +258,7 @@ def overwrite_refused(path) -> bool:
 
 
 def test_a_long_import_keeps_the_logs_guards(tmp_path, run, db_path):
-    from factlog.store import LIFT_GUARDS_AFTER
+    from factlog.store import BULK_AFTER as LIFT_GUARDS_AFTER
 
     lines = big_export(tmp_path, LIFT_GUARDS_AFTER * 2)
     result = run("import", write_lines(tmp_path / "bad.jsonl", lines + [b"{oops"]), ok=False)

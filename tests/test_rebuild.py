@@ -11,7 +11,7 @@ import pytest
 
 import factlog
 from factlog import beliefs as bl
-from factlog import store as store_module
+from factlog.store import base as store_module
 from factlog.store import Clock
 
 UTC = dt.timezone.utc

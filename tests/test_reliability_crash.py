@@ -14,7 +14,7 @@ import pytest
 
 import factlog
 from factlog.cli import cli
-from factlog.store import Store
+from factlog.store.sqlite import SQLiteStore as Store
 from reliability import harness
 
 FACTLOG = os.path.join(os.path.dirname(harness.PYTHON), "factlog")

@@ -14,7 +14,7 @@ import pytest
 import sqlite_utils
 
 import factlog
-from factlog import migrations
+from factlog.store.sqlite import migrations
 from factlog.store import GENESIS, chain_hash
 from reliability import harness
 
@@ -255,7 +255,7 @@ def fake_mounts(tmp_path, monkeypatch, fstype: str, mount_point) -> None:
     mounts = tmp_path / "mounts"
     mounts.write_text(f"/dev/vda / ext4 rw,relatime 0 0\n"
                       f"server:/export {mount_point} {fstype} rw,relatime 0 0\n")
-    monkeypatch.setattr("factlog.store.MOUNTS", str(mounts))
+    monkeypatch.setattr("factlog.store.sqlite.connection.MOUNTS", str(mounts))
 
 
 @pytest.mark.parametrize("fstype", ["nfs4", "cifs", "fuse.sshfs", "9p"])
@@ -276,14 +276,14 @@ def test_no_warning_on_a_local_disk_even_beside_a_network_mount(tmp_path, run, d
 
 
 def test_mount_points_with_spaces_are_read(tmp_path, monkeypatch):
-    from factlog.store import network_filesystem
+    from factlog.store.sqlite.connection import network_filesystem
 
     folder = tmp_path / "shared drive"
     folder.mkdir()
     mounts = tmp_path / "mounts"
     mounts.write_text(f"//server/share {str(folder).replace(' ', chr(92) + '040')} cifs rw 0 0\n")
-    monkeypatch.setattr("factlog.store.MOUNTS", str(mounts))
+    monkeypatch.setattr("factlog.store.sqlite.connection.MOUNTS", str(mounts))
     assert network_filesystem(str(folder / "log.db")) == "cifs"
     assert network_filesystem(str(tmp_path / "log.db")) is None
-    monkeypatch.setattr("factlog.store.MOUNTS", str(tmp_path / "no-such-file"))
+    monkeypatch.setattr("factlog.store.sqlite.connection.MOUNTS", str(tmp_path / "no-such-file"))
     assert network_filesystem(str(folder / "log.db")) is None

@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 
 from factlog import open_log
-from factlog.migrations import MIGRATION_SET
+from factlog.store.sqlite.migrations import MIGRATION_SET
 
 
 @pytest.fixture
@@ -158,7 +158,7 @@ def test_an_older_log_gets_its_index_filled_when_migrated(story, db_path):
 
 
 def test_search_through_the_python_api_and_a_missing_log(story, db_path, tmp_path):
-    from factlog.search_index import search
+    from factlog.store.sqlite.search import search
 
     with open_log(db_path) as log:
         hits = list(search(log.store.conn, "blast"))

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import factlog
 from factlog import events as ev
 from factlog.errors import Conflict, IntegrityError, InvalidInput, LogUnavailable, NotFound
-from factlog.migrations import NAMES
+from factlog.store.sqlite.migrations import NAMES
 from factlog.store import GENESIS, chain_hash
 
 COLUMNS = "seq, id, type, version, recorded_at, observed_at, recorded_by, data, prev_hash, hash"
@@ -137,7 +137,7 @@ def tamper(path, sql, params=(), drop=("events_no_update",)):
 
 
 def restore_triggers(path):
-    from factlog.migrations import IMMUTABLE_EVENTS_SQL, NO_OVERWRITE_SQL
+    from factlog.store.sqlite.migrations import IMMUTABLE_EVENTS_SQL, NO_OVERWRITE_SQL
 
     conn = raw(path)
     conn.executescript(IMMUTABLE_EVENTS_SQL + NO_OVERWRITE_SQL)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import sqlite3
 import sys
 from typing import Any
 
@@ -82,6 +81,6 @@ def cli(ctx: click.Context, db: str | None, tz: str | None, utc: bool) -> None:
 def main() -> None:
     try:
         cli(prog_name="factlog")
-    except (FactlogError, sqlite3.Error) as exc:  # pragma: no cover - FactlogGroup turns these into exits
+    except FactlogError as exc:  # pragma: no cover - FactlogGroup turns these into exits
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)

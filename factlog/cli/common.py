@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import os
-import sqlite3
 import sys
 import warnings
 from collections.abc import Callable
@@ -26,9 +25,7 @@ class FactlogGroup(click.Group):
         try:
             return super().invoke(ctx)
         except FactlogError as exc:
-            raise click.ClickException(one_line(str(exc))) from None
-        except sqlite3.Error as exc:
-            raise click.ClickException(one_line(database_message(exc))) from None
+            raise click.ClickException(one_line(with_advice(exc))) from None
         except BrokenPipeError:
             # the reader (e.g. `| head`) has gone: stop quietly, non-zero as cat does (the output is cut short)
             devnull = os.open(os.devnull, os.O_WRONLY)
@@ -36,13 +33,29 @@ class FactlogGroup(click.Group):
             ctx.exit(1)
         except OSError as exc:
             raise click.ClickException(one_line(f"{exc.strerror or exc}: {exc.filename or ''}")) from None
+        except Exception as exc:
+            from ..log import database_failure
+
+            message = database_failure(exc)
+            if message is None:
+                raise
+            raise click.ClickException(one_line(message)) from None
 
 
-def database_message(exc: sqlite3.Error) -> str:
-    """SQLite's own words, except where the user needs to know what happened to the log and what to do."""
-    if getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL":
-        return "the disk holding the log is full (or the log reached a size limit); nothing was recorded"
-    return f"database error: {exc}"
+# What to run next, by the library's error code (the library names no command or flag).
+ADVICE = {
+    "no-log": "record something or run 'factlog init' first",
+    "empty-log": "run 'factlog init' first",
+    "unknown-source": "add it first with 'factlog source add'",
+    "unknown-fact": "add it first with 'factlog fact add'",
+    "search-syntax": "add --quote to search for the words as written",
+    "unreadable-event": "'factlog verify' locates it",
+}
+
+
+def with_advice(exc: FactlogError) -> str:
+    advice = ADVICE.get(exc.code or "")
+    return f"{exc}; {advice}" if advice else str(exc)
 
 
 db_option = click.option(

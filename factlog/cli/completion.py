@@ -8,8 +8,6 @@ creating or migrating it, and quietly completes nothing when there is no log or 
 from __future__ import annotations
 
 import os
-import pathlib
-import sqlite3
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -22,22 +20,19 @@ RECENT_STATEMENTS = 200  # retract completes among the newest statements, newest
 def _items(ctx: click.Context, incomplete: str, rows: Callable[[Any], Iterable[tuple[str, str]]]) -> list[Any]:
     from click.shell_completion import CompletionItem
 
-    from ..log import DEFAULT_DB
-    from ..store import Store
+    from ..log import DEFAULT_DB, open_log
 
     path = ctx.find_root().params.get("db") or os.environ.get("FACTLOG_DB") or DEFAULT_DB
-    if not os.path.isfile(path):
-        return []
     try:  # read-only: completing must not create, migrate or lock the log
-        store = Store(path, sqlite3.connect(pathlib.Path(path).resolve().as_uri() + "?mode=ro", uri=True, timeout=1))
+        log = open_log(path, create=False, read_only=True)
     except Exception:  # completion must never print a traceback into the user's shell
         return []
     try:
-        return [CompletionItem(value, help=help) for value, help in rows(store) if value.startswith(incomplete)]
+        return [CompletionItem(value, help=help) for value, help in rows(log) if value.startswith(incomplete)]
     except Exception:  # not a factlog log, an older schema, a locked file: complete nothing
         return []
     finally:
-        store.close()
+        log.close()
 
 
 def _one_line(text: str | None, width: int = 70) -> str:
@@ -47,15 +42,15 @@ def _one_line(text: str | None, width: int = 70) -> str:
 
 def complete_facts(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
     """Fact ids, with each fact's status and statement as the help shells show beside them."""
-    return _items(ctx, incomplete, lambda store: (
-        (row["id"], _one_line(f"{row['status']}: {row['statement']}")) for row in store.facts()
+    return _items(ctx, incomplete, lambda log: (
+        (row["id"], _one_line(f"{row['status']}: {row['statement']}")) for row in log.facts()
     ))
 
 
 def complete_sources(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
     """Source ids, with each source's name and kind."""
-    return _items(ctx, incomplete, lambda store: (
-        (row["id"], _one_line(f"{row['name']} ({row['kind']})")) for row in store.sources()
+    return _items(ctx, incomplete, lambda log: (
+        (row["id"], _one_line(f"{row['name']} ({row['kind']})")) for row in log.sources()
     ))
 
 
@@ -63,8 +58,8 @@ def complete_statements(ctx: click.Context, param: click.Parameter, incomplete: 
     """Event ids of recent statements (what ``retract`` takes), newest first, with who said what."""
     from ..events import STATEMENT_TYPES
 
-    def rows(store: Any) -> Iterable[tuple[str, str]]:
-        for record in store.wire_records(newest_first=True, limit=RECENT_STATEMENTS * 4):
+    def rows(log: Any) -> Iterable[tuple[str, str]]:
+        for record in log.records(newest_first=True, limit=RECENT_STATEMENTS * 4):
             data = record["data"]
             if record["type"] in STATEMENT_TYPES:
                 what = data.get("quote") or data.get("note") or ""

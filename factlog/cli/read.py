@@ -49,8 +49,8 @@ def log_command(log: Any, fact_id: str | None, source_id: str | None, event_type
         raise InvalidInput(f"unknown event type {event_type!r}; known: {', '.join(EVENT_CLASSES)}")
     from ..log import slug
 
-    records = log.store.wire_records(fact=slug(fact_id), source=slug(source_id), type=event_type, limit=limit,
-                                     newest_first=limit is not None)
+    records = log.records(fact=fact_id, source=source_id, type=event_type, limit=limit,
+                          newest_first=limit is not None)
     if limit is not None:
         records = reversed(list(records))  # the last N, still printed oldest first
     if as_json:
@@ -239,7 +239,7 @@ def rebuild(log: Any) -> None:
       factlog rebuild
     """
     facts = log.rebuild()
-    click.echo(f"rebuilt projections: {facts} facts from {log.store.count()} events")
+    click.echo(f"rebuilt projections: {facts} facts from {log.count()} events")
 
 
 def register(group: click.Group) -> None:

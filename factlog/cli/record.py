@@ -35,8 +35,8 @@ def init(ctx: click.Context) -> None:
     """
     log = open_for(ctx, write=True)
     try:
-        count = log.store.count()
-        click.echo(f"log ready at {log.store.path} ({count} events)")
+        count = log.count()
+        click.echo(f"log ready at {log.location} ({count} events)")
     finally:
         log.close()
 
@@ -86,7 +86,7 @@ def source_list(log: Any, as_json: bool) -> None:
     """
     from .output import echo_json, print_table
 
-    rows = log.store.sources()
+    rows = log.sources()
     if as_json:
         echo_json(rows)
         return
@@ -157,7 +157,7 @@ def fact_list(log: Any, as_json: bool) -> None:
     """
     from .output import echo_json, print_table
 
-    rows = log.store.facts()
+    rows = log.facts()
     if as_json:
         echo_json(rows)
         return

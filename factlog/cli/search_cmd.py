@@ -31,18 +31,14 @@ def search(log: Any, text: str, limit: int, quoted: bool, as_json: bool) -> None
       factlog search 'missile NOT Tochka' --limit 5
       factlog search --quote Tochka-U
     """
-    from ..search_index import quote_query
-    from ..search_index import search as run_search
-
-    query = quote_query(text) if quoted else text
     if as_json:
         from .output import echo_json
 
-        echo_json(run_search(log.store.conn, query, limit))
+        echo_json(log.search(text, limit, quoted=quoted))
         return
     from .output import MARKS
 
-    print_matches(list(run_search(log.store.conn, query, limit, marks=MARKS)))
+    print_matches(list(log.search(text, limit, marks=MARKS, quoted=quoted)))
 
 
 def print_matches(rows: list[dict]) -> None:

@@ -175,8 +175,7 @@ def export_command(log: Any, format_name: str, view: str | None, as_of: str | No
         except BrokenPipeError:
             _quiet_broken_pipe()
         return
-    if os.path.exists(output) and any(os.path.exists(p) and os.path.samefile(output, p)
-                                      for p in (log.store.path, log.store.path + "-wal", log.store.path + "-shm")):
+    if os.path.exists(output) and any(os.path.exists(p) and os.path.samefile(output, p) for p in log.files()):
         raise InvalidInput(f"{output} is the log itself; export to another file")
     with atomic_file(output) as out:
         run_exporter(exporter, provider, request, out, Progress(f"exporting {exporter.name}"))

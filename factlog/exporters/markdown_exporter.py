@@ -19,7 +19,7 @@ from urllib.parse import quote, urlsplit
 from factlog.beliefs import VERB_OF_TYPE, Belief, Change, SourceInfo, StatementRecord, party_name
 from factlog.exporting import Exporter, ExportRequest
 from factlog.hookspecs import hookimpl
-from factlog.store import Clock
+from factlog.clock import Clock
 
 from .text import REPLACEMENT, valid_text
 
@@ -94,7 +94,7 @@ def table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> Iterator[str]
 
 def view_line(request: ExportRequest) -> str:
     """Which moment of the log the report describes, from the log itself (never the time of exporting)."""
-    last = next(iter(request.log.store.wire_records(clock=request.clock, newest_first=True, limit=1)), None)
+    last = next(iter(request.log.records(clock=request.clock, newest_first=True, limit=1)), None)
     if last is None:
         return "The log holds no events in this view."
     parts = [f"From the log up to seq {last['seq']}, last recorded {when(last['recorded_at'])}"]

@@ -37,7 +37,7 @@ KINDS = ("claim", "deny", "confirm", "decline")
 
 def use_deferred_transactions() -> None:
     """The bug the load test must catch: a plain (deferred) BEGIN instead of BEGIN IMMEDIATE."""
-    from factlog.store import Store
+    from factlog.store.sqlite import SQLiteStore as Store
 
     Store.BEGIN_WRITE = "BEGIN"
 

@@ -6,7 +6,11 @@ sqlite-utils is imported only when a migration is pending, so everyday commands 
 
 from __future__ import annotations
 
+import sqlite3
 from typing import TYPE_CHECKING, Callable
+
+from ...errors import LogUnavailable
+from ..chain import GENESIS as GENESIS_HASH
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -43,7 +47,7 @@ def m001_events(db: sqlite_utils.Database) -> None:
 
 def m002_projections(db: sqlite_utils.Database) -> None:
     """The materialised projections: droppable, rebuilt from the log by ``factlog rebuild``."""
-    from .projection_schema import create_projection_tables
+    from .schema import create_projection_tables
 
     create_projection_tables(db)
 
@@ -65,19 +69,18 @@ def m003_events_no_overwrite(db: sqlite_utils.Database) -> None:
 
 def m004_sql_views(db: sqlite_utils.Database) -> None:
     """Views that let sqlite-utils and Datasette read beliefs, stances and the event log without factlog."""
-    from .sql_views import create_views
+    from .views import create_views
 
     create_views(db.conn)
 
 
 def m005_search_index(db: sqlite_utils.Database) -> None:
     """The FTS5 index behind ``factlog search``, filled from the events already in the log."""
-    from .search_index import create_index
+    from .search import create_index
 
     create_index(db.conn)
 
 
-GENESIS_HASH = "sha256:" + "0" * 64  # as store.GENESIS; this module imports nothing of factlog's
 # One statement each, run with execute(): executescript() would COMMIT the migration's transaction first.
 NO_OVERWRITE_V2_SQL = """CREATE TRIGGER IF NOT EXISTS events_no_overwrite BEFORE INSERT ON events
 WHEN EXISTS (SELECT 1 FROM events WHERE seq = NEW.seq) OR EXISTS (SELECT 1 FROM events WHERE id = NEW.id)
@@ -121,3 +124,25 @@ def apply_pending(db: sqlite_utils.Database) -> None:
     for name, step in STEPS:
         migrations(name=name)(step)
     migrations.apply(db)
+
+
+def is_factlog(conn: sqlite3.Connection, tables: set[str]) -> bool:
+    """Whether a SQLite file with these tables is a factlog log (it records factlog's migrations)."""
+    if "_sqlite_migrations" not in tables:
+        return False
+    sql = "SELECT 1 FROM _sqlite_migrations WHERE migration_set = ? LIMIT 1"
+    return conn.execute(sql, (MIGRATION_SET,)).fetchone() is not None
+
+
+def pending(conn: sqlite3.Connection, tables: set[str], path: str) -> bool:
+    """Whether migrations are pending; a log written by a newer factlog is refused, untouched."""
+    if "_sqlite_migrations" not in tables:
+        return True
+    applied = {
+        row[0] for row in conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = ?", (MIGRATION_SET,))
+    }
+    newer = sorted(applied - set(NAMES))
+    if newer:
+        raise LogUnavailable(f"{path} was written by a newer factlog (schema step {', '.join(newer)});"
+                             " upgrade factlog to use it; the file was left untouched")
+    return bool(set(NAMES) - applied)

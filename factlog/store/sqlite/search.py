@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
-from .errors import InvalidInput
+from ...errors import InvalidInput
 
 TABLE = "search_index"
 FIELDS = ("statement", "quote", "note", "reason")
@@ -77,8 +77,7 @@ def search(conn: sqlite3.Connection, query: str, limit: int | None = 20,
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             raise
-        raise InvalidInput(f"cannot search for {query!r}: {exc}; add --quote to search for the words as written"
-                           ) from None
+        raise InvalidInput(f"cannot search for {query!r}: {exc}", code="search-syntax") from None
     keys = ("seq", "event_id", "type", "fact", "source", "field", "text", "snippet", "fact_status")
     for row in found:
         yield dict(zip(keys, row))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from .beliefs import FactState
+from ..beliefs import FactState
 
 # A fact's state holds its statements: a few KiB for a busy fact. 4,096 of them bound the cache to tens of MiB
 # and still cover the facts that a news cycle keeps touching.

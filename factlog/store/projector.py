@@ -1,0 +1,45 @@
+"""The projection side of one write transaction, shared by every back end: each appended event is folded into
+its fact's state as it is placed, and the beliefs of the touched facts are written in batches (all at the end
+for a few appends)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .. import beliefs as bl
+from .. import events as ev
+
+if TYPE_CHECKING:
+    from .base import LogStore
+
+# An import writes the beliefs of the facts it touched whenever this many are waiting, and at its end: memory
+# stays bounded, and a fact that a whole news cycle of statements touches is written once rather than each time.
+FLUSH_FACTS = 4096
+
+
+class Projector:
+    def __init__(self, store: LogStore):
+        self.store = store
+        self.waiting: dict[str, bl.FactState] = {}  # touched facts whose beliefs are not written yet
+
+    def fold(self, fact: str, event: ev.Event) -> None:
+        state = None  # an opened fact starts afresh
+        if not isinstance(event, ev.FactOpened):
+            state = self.waiting.get(fact)
+            if state is None:
+                state = self.store.state_before(fact, event.seq or 0)
+        new = bl.apply(state, event)
+        if new is not None:
+            self.waiting[fact] = new
+        if len(self.waiting) >= FLUSH_FACTS:
+            self.flush()
+
+    def flush(self) -> None:
+        self.store.write_beliefs(self.waiting.values())
+        for state in self.waiting.values():
+            self.store.state_cache.put(state)
+        self.waiting.clear()
+
+    def finish(self, last_seq: int) -> None:
+        self.flush()
+        self.store.mark_projected(last_seq)

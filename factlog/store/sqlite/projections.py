@@ -1,0 +1,119 @@
+"""Writing the projection tables of a SQLite log: registrations, beliefs and stances, and a rebuild of all of
+them from the events."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from ... import beliefs as bl
+from ... import events as ev
+from ..rows import fact_row, opened_fact_row, source_row
+
+INSERT_SOURCE = "INSERT INTO sources (id, name, kind, party, reliability, url, seq) VALUES (?,?,?,?,?,?,?)"
+INSERT_FACT = "INSERT INTO facts (id, statement, parties, tags, occurred_at, opened_seq) VALUES (?,?,?,?,?,?)"
+BELIEF_COLUMNS = ("fact, statement, status, label, parties, sources, updated_seq, statement_count, standing_count,"
+                  " withdrawn_count")
+INSERT_BELIEF = f"INSERT INTO beliefs ({BELIEF_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)"
+UPSERT_BELIEF = INSERT_BELIEF + (
+    " ON CONFLICT (fact) DO UPDATE SET statement = excluded.statement, status = excluded.status,"
+    " label = excluded.label, parties = excluded.parties, sources = excluded.sources,"
+    " updated_seq = excluded.updated_seq, statement_count = excluded.statement_count,"
+    " standing_count = excluded.standing_count, withdrawn_count = excluded.withdrawn_count"
+)
+INSERT_STANCE = ("INSERT INTO stances (fact, source, stance, type, event_id, observed_at, quote, url)"
+                 " VALUES (?,?,?,?,?,?,?,?)")
+UPSERT_STANCE = INSERT_STANCE + (
+    " ON CONFLICT (fact, source) DO UPDATE SET stance = excluded.stance, type = excluded.type,"
+    " event_id = excluded.event_id, observed_at = excluded.observed_at, quote = excluded.quote, url = excluded.url"
+)
+PROJECTION_BATCH = 1000  # facts per executemany in a rebuild: enough to amortise it, few enough for memory
+
+
+def project_registration(conn: sqlite3.Connection, event: ev.Event, seq: int) -> None:
+    if isinstance(event, ev.SourceRegistered):
+        conn.execute(INSERT_SOURCE, source_row(event, seq))
+    elif isinstance(event, ev.FactOpened):
+        conn.execute(INSERT_FACT, opened_fact_row(event, seq))
+    elif isinstance(event, ev.FactReworded):
+        conn.execute("UPDATE facts SET statement = ? WHERE id = ?", (event.statement, event.fact))
+
+
+def write_beliefs(conn: sqlite3.Connection, beliefs: list[bl.Belief], belief_rows: list[tuple],
+                  stance_rows: list[list[tuple]]) -> None:
+    """Upsert the beliefs and rewrite only the stance rows that changed.
+
+    An append changes one source's stance at most; deleting and re-inserting all of a fact's stances wrote
+    a page of the ``source`` index for every source of the fact, and most of an append's commit was that.
+    """
+    conn.executemany(UPSERT_BELIEF, belief_rows)
+    gone, wanted = [], []
+    stored_rows = _stored_stances(conn, [belief.fact for belief in beliefs])
+    for belief, rows_of in zip(beliefs, stance_rows):
+        stored = stored_rows.get(belief.fact, {})
+        rows = {row[1]: row for row in rows_of}
+        gone += [(belief.fact, source) for source in stored.keys() - rows.keys()]
+        wanted += [row for source, row in rows.items() if stored.get(source) != row]
+    conn.executemany("DELETE FROM stances WHERE fact = ? AND source = ?", gone)
+    conn.executemany(UPSERT_STANCE, wanted)
+
+
+def _stored_stances(conn: sqlite3.Connection, facts: list[str]) -> dict[str, dict[str, tuple]]:
+    """The stored stance rows of these facts, by fact and source (one query for a whole batch)."""
+    rows = conn.execute(
+        "SELECT fact, source, stance, type, event_id, observed_at, quote, url FROM stances"
+        " WHERE fact IN (SELECT value FROM json_each(?))", (json.dumps(facts),)
+    )
+    by_fact: dict[str, dict[str, tuple]] = {}
+    for row in rows:
+        by_fact.setdefault(row[0], {})[row[1]] = row
+    return by_fact
+
+
+def fill(conn: sqlite3.Connection, projected: Iterator[tuple[bl.FactState, tuple, list[tuple]]]) -> int:
+    """Write each fact's row, belief and stances into the empty projection tables, a batch of facts per
+    ``executemany``. Returns the number of facts."""
+    facts: list[tuple] = []
+    beliefs: list[tuple] = []
+    stances: list[tuple] = []
+    count = 0
+    for state, belief, stance_rows in projected:
+        facts.append(fact_row(state))
+        beliefs.append(belief)
+        stances.extend(stance_rows)
+        count += 1
+        if len(facts) >= PROJECTION_BATCH:
+            _insert_rows(conn, facts, beliefs, stances)
+            facts, beliefs, stances = [], [], []
+    _insert_rows(conn, facts, beliefs, stances)
+    return count
+
+
+def _insert_rows(conn: sqlite3.Connection, facts: list[tuple], beliefs: list[tuple], stances: list[tuple]) -> None:
+    conn.executemany(INSERT_FACT, facts)
+    conn.executemany(INSERT_BELIEF, beliefs)
+    conn.executemany(INSERT_STANCE, stances)
+
+
+def source_infos(conn: sqlite3.Connection, ids: Iterable[str] | None = None) -> dict[str, bl.SourceInfo]:
+    """The registered sources (only ``ids`` when given) as the fold's SourceInfo."""
+    sql = "SELECT id, name, kind, party, reliability, url FROM sources"
+    params: tuple[Any, ...] = ()
+    if ids is not None:
+        sql += " WHERE id IN (SELECT value FROM json_each(?))"
+        params = (json.dumps(sorted(ids)),)
+    return {row[0]: bl.SourceInfo(*row) for row in conn.execute(sql, params)}
+
+
+def mark_projected(conn: sqlite3.Connection, last_seq: int) -> None:
+    conn.execute(
+        "INSERT INTO projection_state (name, last_seq) VALUES ('beliefs', ?)"
+        " ON CONFLICT (name) DO UPDATE SET last_seq = excluded.last_seq", (last_seq,)
+    )
+
+
+def projected_up_to(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT last_seq FROM projection_state WHERE name = 'beliefs'").fetchone()
+    return row[0] if row else 0

@@ -1,0 +1,81 @@
+"""The read queries of a SQLite log: events on both clocks, and the rows the fold reads."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from ...clock import Clock
+from ...times import format_time
+from ..folding import FOLD_COLUMNS
+
+EVENT_COLUMNS = "seq, id, type, version, recorded_at, observed_at, recorded_by, data, prev_hash, hash"
+SQLITE_MAX_INT = 2**63 - 1  # a larger count or seq means "everything": clamp it rather than overflow
+STATEMENT_AND_RETRACT = ("claim", "confirm", "deny", "decline", "retract")
+
+
+def fact_column(fact: str | None, clock: Clock) -> str:
+    """``fact``, or ``+fact`` (which no index serves) for every fact in a past view of transaction time.
+
+    The (fact, seq) index would walk the whole log to find the events of ``--at-seq 20``; with ``+fact`` SQLite
+    reads the range of seq (or of recorded_at for ``--as-of``) and sorts it: the cost follows the view.
+    """
+    return "+fact" if fact is None and (clock.at_seq is not None or clock.as_of is not None) else "fact"
+
+
+def event_filter(clock: Clock, **equal: Any) -> tuple[str, list]:
+    """The WHERE clause (fixed text) and its parameters for events equal to ``equal`` (column: value, None
+    for any) in the view ``clock`` names."""
+    clauses, params = ["1 = 1"], []
+    for column, value in equal.items():
+        if value is not None:
+            clauses.append(f"{column} = ?")  # column names come from this module's callers, never from input
+            params.append(value)
+    if clock.at_seq is not None:
+        clauses.append("seq <= ?")
+        params.append(min(clock.at_seq, SQLITE_MAX_INT))
+    if clock.as_of is not None:
+        clauses.append("recorded_at <= ?")
+        params.append(format_time(clock.as_of))
+    if clock.valid_at is not None:
+        # registrations always count in valid time; only what sources said is filtered
+        clauses.append("(type NOT IN ('claim','confirm','deny','decline','retract') OR observed_at <= ?)")
+        params.append(format_time(clock.valid_at))
+    return " AND ".join(clauses), params
+
+
+def event_rows(conn: sqlite3.Connection, where: str, params: Sequence[Any], limit: int | None = None,
+               newest_first: bool = False) -> Iterator[tuple]:
+    sql = f"SELECT {EVENT_COLUMNS} FROM events WHERE {where} ORDER BY seq{' DESC' if newest_first else ''}"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params = (*params, min(limit, SQLITE_MAX_INT))
+    # a plain loop, not ``yield from``: closing this generator late (after the log was closed, e.g. when
+    # the reader of stdout went away) must not call close() on the cursor of a closed connection
+    for row in conn.execute(sql, params):
+        yield row
+
+
+def fold_rows(conn: sqlite3.Connection, clock: Clock, fact: str | None) -> Iterator[tuple]:
+    """The rows of ``folding.fold_rows`` in the view of transaction time (valid time is the fold's filter)."""
+    where, params = event_filter(Clock(clock.as_of, clock.at_seq), fact=fact)
+    by_fact = fact_column(fact, clock)
+    sql = (f"SELECT {FOLD_COLUMNS}, {by_fact} FROM events WHERE {where} AND {by_fact} IS NOT NULL"
+           f" ORDER BY {by_fact}, seq")
+    for row in conn.execute(sql, params):
+        yield row
+
+
+CHAIN_SQL = (
+    "SELECT seq, CAST(id AS BLOB), CAST(type AS BLOB), version, CAST(recorded_at AS BLOB),"
+    " CAST(observed_at AS BLOB), CAST(recorded_by AS BLOB), CAST(data AS BLOB),"
+    " CAST(prev_hash AS BLOB), CAST(hash AS BLOB), CAST(fact AS BLOB), CAST(source AS BLOB),"
+    " CAST(target AS BLOB) FROM events ORDER BY seq"
+)
+
+
+def chain_rows(conn: sqlite3.Connection) -> Iterator[tuple[tuple[int, list, bytes, bytes], tuple]]:
+    """Every event as ``verify`` reads it: the stored bytes, whatever a program outside factlog wrote there."""
+    for seq, *fields, prev_hash, stored_hash, fact, source, target in conn.execute(CHAIN_SQL):
+        yield (seq, fields, prev_hash, stored_hash), (fact, source, target)
