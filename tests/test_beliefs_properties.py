@@ -10,6 +10,8 @@ here from the rule table, so that a mistake shared by the store and the fold can
 
 from __future__ import annotations
 
+import pytest
+
 import datetime as dt
 import json
 import os
@@ -267,6 +269,7 @@ SPLIT_STORY = (
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @example(SPLIT_STORY, ([8, 9, 12], [15, 25, 60], 11), random.Random(3))
 @given(stories, views, st.randoms(use_true_random=False))
@@ -290,6 +293,7 @@ def test_live_rebuild_fold_and_both_clocks_agree(story_spec, view_spec, rng):
     assert what_is_believed(recorded_otherwise(events, rng)) == what_is_believed(events)
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @example(SPLIT_STORY)
 @given(stories)

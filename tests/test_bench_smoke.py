@@ -10,6 +10,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("eventsourcing", ["if installed", "without"])
 def test_benchmark_runs_at_a_tiny_size(tmp_path, eventsourcing):
     results = tmp_path / "bench.json"

@@ -507,6 +507,7 @@ def best_of_three(action) -> float:
     return min(times)
 
 
+@pytest.mark.slow
 def test_queries_in_the_past_are_not_slower_than_a_rebuild(tmp_path):
     # replay and history derive a belief after every event: that must cost the fact's sources, not its
     # statements, or a fact with thousands of statements makes them quadratic (it once took 20x a rebuild).

@@ -281,6 +281,7 @@ def peak_memory(path, fmt, view):
             sink.close()
 
 
+@pytest.mark.slow
 def test_memory_does_not_grow_with_the_log(tmp_path):
     small, large = bulk_log(tmp_path / "small.db", 150), bulk_log(tmp_path / "large.db", 1200)
     for fmt, view in [("csv", "beliefs"), ("json", "stances"), ("jsonl", "events"), ("markdown", "beliefs")]:

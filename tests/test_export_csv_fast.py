@@ -133,6 +133,7 @@ def rows(draw):
             column(payloads()), column(plain), column(plain))
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows())
 def test_every_stored_row_gives_the_old_line_or_the_old_error(row):

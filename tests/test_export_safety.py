@@ -131,6 +131,7 @@ def _tables(tokens):
 CHECKS = {"csv": check_csv, "json": check_json, "markdown": check_markdown, "jsonl": check_jsonl}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", list(CHECKS))
 @FAST
 @given(name=hostile, statement=hostile, quote=hostile, note=hostile, url=urls)
@@ -170,6 +171,7 @@ def test_plain_keeps_every_visible_character(text):
     assert [c for c in shown if c not in " \ufffd"] == visible
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(url=st.one_of(urls, any_text))
 def test_only_http_https_and_mailto_become_links(url):

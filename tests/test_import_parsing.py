@@ -50,6 +50,7 @@ def test_chain_hash_gives_the_reference_digest_or_the_same_error(values):
     assert outcome(chain_hash, *values) == outcome(reference_chain_hash, *values)
 
 
+@pytest.mark.slow
 @examples
 @given(st.lists(st.one_of(any_text, ascii_text), min_size=9, max_size=9))
 def test_chain_hash_of_text_fields_gives_the_reference_digest(values):
@@ -113,6 +114,7 @@ def reference_canonical_json(value):
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
+@pytest.mark.slow
 @examples
 @given(json_values)
 def test_canonical_json_spells_what_json_dumps_spells(value):
@@ -205,6 +207,7 @@ def single_changes():
                     yield changed
 
 
+@pytest.mark.slow
 def test_from_wire_agrees_with_the_converter_on_every_single_change():
     # exhaustive for one change at a time (about 10,000 records); the hypothesis test below combines changes
     disagreements = [record for record in single_changes()
@@ -212,6 +215,7 @@ def test_from_wire_agrees_with_the_converter_on_every_single_change():
     assert disagreements == []
 
 
+@pytest.mark.slow
 @settings(max_examples=1000, deadline=None, database=None)
 @given(mutated_records())
 def test_from_wire_builds_what_the_converter_builds_or_refuses_in_its_words(record):

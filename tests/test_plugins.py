@@ -268,6 +268,7 @@ def spy(site, tmp_path, monkeypatch):
     return marker
 
 
+@pytest.mark.slow
 def test_uninstall_loads_no_plugin(spy, invoke):
     # pip itself runs: uninstalling a package that is not there is a warning and exit status 0
     result = invoke("plugins", "uninstall", "-y", "factlog-not-installed-anywhere")

@@ -230,6 +230,7 @@ def ran_all(check) -> None:
     assert SLOWEST["cases"] - before >= EXAMPLES * 0.9, SLOWEST["cases"] - before
 
 
+@pytest.mark.slow
 def test_bad_write_commands_are_refused_cleanly(story):
     @fuzz
     @given(st.data())
@@ -239,6 +240,7 @@ def test_bad_write_commands_are_refused_cleanly(story):
     ran_all(check)
 
 
+@pytest.mark.slow
 def test_bad_read_commands_are_refused_cleanly(story):
     @fuzz
     @given(st.data())
@@ -370,6 +372,7 @@ def check_import(story, tmp_path, data) -> None:
     refused(story["path"], ["import", str(path)])
 
 
+@pytest.mark.slow
 def test_bad_import_lines_are_refused_whole(story, tmp_path):
     @fuzz
     @given(st.data())
@@ -379,6 +382,7 @@ def test_bad_import_lines_are_refused_whole(story, tmp_path):
     ran_all(check)
 
 
+@pytest.mark.slow
 def test_bad_import_lines_are_refused_whole_more(story, tmp_path):
     """The same again with other random draws (hypothesis stops at one test's max_examples)."""
     @fuzz

@@ -139,6 +139,7 @@ def flips_caught(path: str, flips: int, seed: int) -> list[str]:
     return missed
 
 
+@pytest.mark.slow
 def test_every_single_byte_change_is_caught_and_located(db):
     assert flips_caught(db, FLIPS_IN_CI, seed=5) == []
 

@@ -14,6 +14,10 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 BIN = Path(sys.executable).parent
 
 
+# these run the walk-through scripts end to end: minutes of processes, so not in the quick loop
+pytestmark = pytest.mark.slow
+
+
 def normalise(text):
     text = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<event id>", text)
     text = re.sub(r"[0-9a-f]{8}…[0-9a-f]{8}", "<short id>", text)

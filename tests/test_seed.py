@@ -23,6 +23,10 @@ EXPECTED = {
 }
 
 
+# these run the walk-through scripts end to end: minutes of processes, so not in the quick loop
+pytestmark = pytest.mark.slow
+
+
 def factlog(db: Path, *args: str, env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(["factlog", "--db", str(db), *args], env=env, capture_output=True, text=True,
                           timeout=60)
