@@ -17,6 +17,7 @@ from . import events as ev
 from .errors import FactlogError, InvalidInput, LogWarning, NotFound
 from .clock import NOW, Clock
 from .store import LogStore, Pending, database_failure, local_warning, open_store
+from .store.audit import require_sources, require_speakers
 from .times import now, parse_time
 
 DEFAULT_DB = "factlog.db"
@@ -254,6 +255,7 @@ class Log:
         sources = self.store.source_map()
         with self.store.snapshot():
             for state in self.store.fact_states(clock, slug(fact)):
+                require_sources(state, sources)
                 yield bl.derive(state, sources)
 
     def belief(self, fact: str, clock: Clock = NOW) -> bl.Belief:
@@ -272,11 +274,13 @@ class Log:
         events = self.store.fact_events(fact, clock)
         if not events:
             raise NotFound(f"fact {fact!r} was not yet in the log at that point")
-        return list(bl.changes(events, clock.valid_at, self.store.source_map()))
+        sources = self.store.source_map()
+        require_speakers(events, sources)
+        return list(bl.changes(events, clock.valid_at, sources))
 
     def replay(self, clock: Clock = NOW) -> Iterator[bl.Change]:
         """Step through the log and yield each belief change an event caused."""
-        return bl.changes(self.store.events(clock=Clock(clock.as_of, clock.at_seq)), clock.valid_at)
+        return bl.changes(self.store.checked_events(clock), clock.valid_at)
 
     def source_map(self) -> dict[str, bl.SourceInfo]:
         return self.store.source_map()

@@ -444,7 +444,7 @@ def test_an_append_recomputes_only_the_touched_fact(tmp_path, monkeypatch, cold)
     large = append_cost(tmp_path / "large.db", 3000, monkeypatch, cold)
     # cold: the quiet fact's own events before the new one (opened, the first claim) are read and folded;
     # warm: the state this process folded last time is still current, so nothing is read back
-    assert small[0] == large[0] == (2 if cold else 0)
+    assert small[0] == large[0] == (3 if cold else 0)  # cold: and the registration of the source that spoke
     # index lookups only: the same work within a little B-tree depth, where a scan would be ~600x more
     assert large[1] <= small[1] * 1.5 + 5, (small, large)
 
@@ -469,13 +469,14 @@ def test_a_past_query_reads_only_the_events_in_its_view(tmp_path, monkeypatch):
         assert log.store.count() == 205
         decoded = counting_decodes(monkeypatch)
         assert log.status("quiet", log.clock(at_seq=3))[0]["status"] == "claimed"
-        assert decoded[0] == 2  # the quiet fact's events up to seq 3
+        # the quiet fact's events up to seq 3, and the one source's registration (the sources come from events)
+        assert decoded[0] == 3
         decoded[0] = 0
         log.status(clock=log.clock(at_seq=5))
-        assert decoded[0] == 4  # every fact event up to seq 5, none after
+        assert decoded[0] == 5  # every fact event up to seq 5, none after, and the registration
         decoded[0] = 0
         [row] = log.status("quiet", log.clock(valid_at=W.format("01")))
-        assert (row["status"], decoded[0]) == ("claimed", 2)
+        assert (row["status"], decoded[0]) == ("claimed", 3)
 
 
 def past_costs(path, busy_statements: int) -> list[int]:

@@ -151,9 +151,9 @@ BAD_LINES = [
     (b'{"type": "claim", "data": {"quote": "caf\xe9"}}', "is not valid UTF-8 (byte 0xe9 at column 41)"),
     (b'{"id": "e1", "type": "claim", "version": 1, "recorded_at": "2022-03-30T00:00:00", "observed_at": '
      b'"2022-03-30T00:00:00+00:00", "recorded_by": "x", "data": {"fact": "f", "source": "s"}}', "no UTC offset"),
-    (b'{"id": "e2", "type": "claim", "version": 1, "recorded_at": "2022-03-30T00:00:00Z", "observed_at": '
+    (b'{"id": "00000000-0000-7000-8000-0000000000e2", "type": "claim", "version": 1, "recorded_at": "2022-03-30T00:00:00Z", "observed_at": '
      b'"2022-03-30T00:00:00Z", "recorded_by": "x", "data": {"fact": "nowhere", "source": "tass"}}',
-     "event e2: no fact 'nowhere' in the log"),
+     "event 00000000-0000-7000-8000-0000000000e2: no fact 'nowhere' in the log"),
     (b'{"id": "e3", "type": "fact-opened", "version": 2, "recorded_at": "2022-03-30T00:00:00Z", "observed_at": '
      b'"2022-03-30T00:00:00Z", "recorded_by": "x", "data": {"fact": "f", "statement": "s", "colour": "red"}}',
      "colour"),

@@ -254,7 +254,7 @@ def test_bad_read_commands_are_refused_cleanly(story):
 
 
 def good_record(n: int) -> dict:
-    return {"id": f"fuzz-{n}", "type": "claim", "version": 1, "recorded_at": "2022-03-30T10:00:00+00:00",
+    return {"id": f"00000000-0000-7000-8000-{n:012x}", "type": "claim", "version": 1, "recorded_at": "2022-03-30T10:00:00+00:00",
             "observed_at": "2022-03-30T10:00:00+00:00", "recorded_by": "importer",
             "data": {"fact": "belgorod-explosion", "source": "tass", "quote": f"imported {n}"}}
 

@@ -50,6 +50,7 @@ ADVICE = {
     "unknown-fact": "add it first with 'factlog fact add'",
     "search-syntax": "add --quote to search for the words as written",
     "unreadable-event": "'factlog verify' locates it",
+    "stale-projections": "run 'factlog rebuild'",
 }
 
 

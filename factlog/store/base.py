@@ -95,10 +95,17 @@ class LogStore(abc.ABC):
         """Upsert these beliefs and their stance rows."""
 
     @abc.abstractmethod
-    def sources_for(self, ids: Iterable[str]) -> dict[str, bl.SourceInfo]: ...
+    def registration_rows(self, sources: Iterable[str] | None = None) -> Iterator[tuple]:
+        """The ``source-registered`` events (of ``sources`` only, when given) as ``EVENT_COLUMNS`` rows."""
 
-    @abc.abstractmethod
-    def source_map(self) -> dict[str, bl.SourceInfo]: ...
+    def sources_for(self, ids: Iterable[str]) -> dict[str, bl.SourceInfo]:
+        """These sources as their registration events say: the events are the truth, and a projection table
+        changed by another program must not change the beliefs an append writes."""
+        return _source_infos(self.registration_rows(ids))
+
+    def source_map(self) -> dict[str, bl.SourceInfo]:
+        """Every registered source, from the events."""
+        return _source_infos(self.registration_rows())
 
     @abc.abstractmethod
     def mark_projected(self, last_seq: int) -> None:
@@ -243,7 +250,14 @@ class LogStore(abc.ABC):
 
     def write_beliefs(self, states: Iterable[bl.FactState]) -> None:
         """Write the beliefs and standing stances of these facts."""
-        self.write_belief_rows([bl.derive(state, self._sources_of(state)) for state in states])
+        from .audit import require_sources
+
+        beliefs = []
+        for state in states:
+            sources = self._sources_of(state)
+            require_sources(state, sources)
+            beliefs.append(bl.derive(state, sources))
+        self.write_belief_rows(beliefs)
 
     def _sources_of(self, state: bl.FactState) -> dict[str, bl.SourceInfo]:
         """The sources that spoke about the fact (a mapping that holds them, and maybe others)."""
@@ -256,7 +270,10 @@ class LogStore(abc.ABC):
     def projection_rows_of(states: Iterable[bl.FactState], sources: dict[str, bl.SourceInfo]
                            ) -> Iterator[tuple[bl.FactState, tuple, list[tuple]]]:
         """Each fact's state with its belief row and stance rows, as a rebuild writes them."""
+        from .audit import require_sources
+
         for state in states:
+            require_sources(state, sources)
             belief = bl.derive(state, sources)
             yield state, belief_row(belief), stance_rows(belief)
 
@@ -301,6 +318,13 @@ class LogStore(abc.ABC):
         for row in self.event_rows(**filters):
             yield ev.from_wire(row_to_wire(row))
 
+    def checked_events(self, clock: Clock = NOW) -> Iterator[ev.Event]:
+        """The log's events in the view of transaction time ``clock`` names, from its start, each checked to be
+        one factlog would append where it stands (a row another program appended may not be)."""
+        from .audit import fitting_events
+
+        return fitting_events(self, self.event_rows(clock=Clock(clock.as_of, clock.at_seq)))
+
     def fact_events(self, fact: str, clock: Clock = NOW) -> list[ev.Event]:
         rows = self.event_rows(fact=fact, clock=Clock(clock.as_of, clock.at_seq))
         return [e for e in map(row_to_event, rows) if bl.in_valid_time(e, clock.valid_at)]
@@ -329,6 +353,8 @@ class LogStore(abc.ABC):
                            for raw in columns.pop(seq))  # bytes changed on disk must not stop verify
             check_columns(seq, fields, lookup, self._fact_and_source)
 
+        from .audit import check_events, check_projections
+
         with self.snapshot():
             try:
                 result = verify_chain(rows(), head, check_row)
@@ -336,12 +362,23 @@ class LogStore(abc.ABC):
                 home = self.position_after(moved.prev_hash)
                 raise IntegrityError(f"the event that belongs at seq {home} was moved to seq {moved.seq}",
                                      home) from None
-        self.check_guards()
+            self.check_guards()
+            check_events(self)
+            check_projections(self)
         return result
 
     def _fact_and_source(self, event_id: Any) -> tuple | None:
         found = self.statement_of(event_id) if isinstance(event_id, str) else None
         return None if found is None else (found[1], found[2])
+
+
+def _source_infos(rows: Iterable[tuple]) -> dict[str, bl.SourceInfo]:
+    infos = {}
+    for row in rows:
+        event = row_to_event(row)
+        if isinstance(event, ev.SourceRegistered):
+            infos[event.source] = bl.SourceInfo.from_event(event)
+    return infos
 
 
 def _encodable(text: str) -> bool:

@@ -40,6 +40,7 @@ class Pending:
         data_text = ev.canonical_json(record.get("data", {}))
         chained = _checked_chain(record, data_text) if check_hash and record.get("hash") is not None else None
         event = ev.from_wire(record)
+        _require_uuid(event.id)
         version = record.get("version", type(event).VERSION)
         return cls(event, version, data_text, chained, (record.get("recorded_at"), record.get("observed_at")))
 
@@ -69,6 +70,18 @@ class Pending:
 
 # What format_time writes: text of this form parses to a time that format_time writes back as the same text.
 _STORED_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}\+00:00")
+
+
+# An event id as factlog writes them: a UUID in its canonical form (lowercase, hyphenated).
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _require_uuid(event_id: Any) -> None:
+    """Refuse any other id: an id such as ``0189e7a4`` could pass for the prefix of another event's id."""
+    if type(event_id) is str and _UUID.fullmatch(event_id):
+        return
+    raise InvalidInput(f"event id {str(event_id)[:80]!a} is not a UUID in its canonical form"
+                       " (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, lowercase)")
 
 
 def _checked_chain(record: dict[str, Any], data_text: str) -> tuple[Any, Any, str, tuple]:

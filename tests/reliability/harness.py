@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -263,6 +264,11 @@ def kill_at_random(proc, low: float, high: float, rng: random.Random) -> float:
 # --- imports -------------------------------------------------------------------------------------------------------
 
 
+def import_id(prefix: str, seed: int, made: int) -> str:
+    """The same UUID for the same record of the same file, run after run (an import refuses other ids)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"factlog-test:{prefix}-{seed}-{made}"))
+
+
 def write_import_file(path: str, events: int, seed: int = 0, prefix: str = "imp") -> None:
     """A JSON Lines file of ``events`` new wire records (no seq or hash: content from another tool): 20 sources,
     one fact per 500 events, then statements about them, with now and then a retraction."""
@@ -276,7 +282,7 @@ def write_import_file(path: str, events: int, seed: int = 0, prefix: str = "imp"
         nonlocal made
         made += 1
         moment = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(base + made))
-        return json.dumps({"id": f"{prefix}-{seed}-{made}", "type": kind, "version": 1 if kind != "fact-opened" else 2,
+        return json.dumps({"id": import_id(prefix, seed, made), "type": kind, "version": 1 if kind != "fact-opened" else 2,
                            "recorded_at": moment, "observed_at": moment, "recorded_by": "importer",
                            "data": data}, ensure_ascii=False) + "\n"
 
@@ -295,7 +301,7 @@ def write_import_file(path: str, events: int, seed: int = 0, prefix: str = "imp"
             kind = rng.choice(KINDS)
             out.write(record(kind, {"fact": rng.choice(facts), "source": rng.choice(sources),
                                     "quote": f"statement {made} — «{rng.random():.6f}»"}))
-            statements.append(f"{prefix}-{seed}-{made}")
+            statements.append(import_id(prefix, seed, made))
 
 
 def start_import(db: str, path: str):

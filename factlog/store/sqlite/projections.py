@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 from ... import beliefs as bl
 from ... import events as ev
@@ -95,16 +94,6 @@ def _insert_rows(conn: sqlite3.Connection, facts: list[tuple], beliefs: list[tup
     conn.executemany(INSERT_FACT, facts)
     conn.executemany(INSERT_BELIEF, beliefs)
     conn.executemany(INSERT_STANCE, stances)
-
-
-def source_infos(conn: sqlite3.Connection, ids: Iterable[str] | None = None) -> dict[str, bl.SourceInfo]:
-    """The registered sources (only ``ids`` when given) as the fold's SourceInfo."""
-    sql = "SELECT id, name, kind, party, reliability, url FROM sources"
-    params: tuple[Any, ...] = ()
-    if ids is not None:
-        sql += " WHERE id IN (SELECT value FROM json_each(?))"
-        params = (json.dumps(sorted(ids)),)
-    return {row[0]: bl.SourceInfo(*row) for row in conn.execute(sql, params)}
 
 
 def mark_projected(conn: sqlite3.Connection, last_seq: int) -> None:

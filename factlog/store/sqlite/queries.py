@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from ...clock import Clock
@@ -64,6 +65,17 @@ def fold_rows(conn: sqlite3.Connection, clock: Clock, fact: str | None) -> Itera
     sql = (f"SELECT {FOLD_COLUMNS}, {by_fact} FROM events WHERE {where} AND {by_fact} IS NOT NULL"
            f" ORDER BY {by_fact}, seq")
     for row in conn.execute(sql, params):
+        yield row
+
+
+def registration_rows(conn: sqlite3.Connection, sources: Iterable[str] | None) -> Iterator[tuple]:
+    # a registration is the only event with a source and no fact: the (fact, seq) index finds them, no scan
+    sql = f"SELECT {EVENT_COLUMNS} FROM events WHERE fact IS NULL AND type = 'source-registered'"
+    params: tuple = ()
+    if sources is not None:
+        sql += " AND source IN (SELECT value FROM json_each(?))"
+        params = (json.dumps(sorted(sources)),)
+    for row in conn.execute(sql + " ORDER BY seq", params):
         yield row
 
 

@@ -33,6 +33,8 @@ class SQLiteStore(LogStore):
         self.conn = conn
         self._writer = False  # whether this connection wrote yet (and has its larger page cache)
         self._lifted: list[str] = []  # the CREATE TRIGGER statements to run again before the commit
+        self._checked_schema: int | None = None  # the schema_version whose triggers were last checked
+        self._migrating = False
 
     # --- opening -------------------------------------------------------------------------------------------
 
@@ -86,11 +88,15 @@ class SQLiteStore(LogStore):
         if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             self.conn.execute("PRAGMA journal_mode = WAL")
         db = sqlite_utils.Database(self.conn, execute_plugins=False)
-        with self.write():
-            apply_pending(db)
-            if projections.projected_up_to(self.conn) < self.last()[0]:
-                # a log written before its projections existed: fill them from it
-                self._replay_projections(db)
+        self._migrating = True
+        try:
+            with self.write():
+                apply_pending(db)
+                if projections.projected_up_to(self.conn) < self.last()[0]:
+                    # a log written before its projections existed: fill them from it
+                    self._replay_projections(db)
+        finally:
+            self._migrating = False
 
     def close(self) -> None:
         self.conn.close()
@@ -99,7 +105,9 @@ class SQLiteStore(LogStore):
 
     @contextmanager
     def write(self) -> Iterator[None]:
-        """One write transaction. IMMEDIATE takes the write lock at BEGIN, so two writers never interleave."""
+        """One write transaction. IMMEDIATE takes the write lock at BEGIN, so two writers never interleave.
+        A log whose immutability triggers are gone is refused: a writer must not add to a log that no longer
+        protects what it holds."""
         # The log's indexes outgrow SQLite's default 2 MiB page cache at about 50,000 events; with 64 MiB an
         # import of a million events keeps its index pages in memory. Only writers ask for it: the cache grows
         # as it is used, and a read that streams the whole log (an export) needs none.
@@ -108,6 +116,7 @@ class SQLiteStore(LogStore):
             self._writer = True
         self.conn.execute(self.BEGIN_WRITE)
         try:
+            self._check_guards_if_changed()
             yield
         except BaseException:
             self.forget()
@@ -176,11 +185,8 @@ class SQLiteStore(LogStore):
         projections.write_beliefs(self.conn, beliefs, [belief_row(b) for b in beliefs],
                                   [stance_rows(b) for b in beliefs])
 
-    def sources_for(self, ids: Iterable[str]) -> dict[str, bl.SourceInfo]:
-        return projections.source_infos(self.conn, ids)
-
-    def source_map(self) -> dict[str, bl.SourceInfo]:
-        return projections.source_infos(self.conn)
+    def registration_rows(self, sources: Iterable[str] | None = None) -> Iterator[tuple]:
+        return queries.registration_rows(self.conn, sources)
 
     def mark_projected(self, last_seq: int) -> None:
         projections.mark_projected(self.conn, last_seq)
@@ -325,7 +331,18 @@ class SQLiteStore(LogStore):
         names = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
         missing = set(GUARD_TRIGGERS) - names
         if missing:
-            raise IntegrityError(f"the log's immutability triggers were removed ({', '.join(sorted(missing))})")
+            raise IntegrityError(f"the log's immutability triggers were removed ({', '.join(sorted(missing))})",
+                                 code="unguarded")
+
+    def _check_guards_if_changed(self) -> None:
+        """``check_guards`` when the schema changed since this connection last checked (SQLite counts every
+        change of the schema in ``schema_version``): once per connection, not once per append."""
+        if self._migrating:  # the triggers are being made
+            return
+        version = self.conn.execute("PRAGMA schema_version").fetchone()[0]
+        if version != self._checked_schema:
+            self.check_guards()
+            self._checked_schema = version
 
 
 def _row_event(row: tuple) -> ev.Event:

@@ -1,0 +1,131 @@
+"""What ``verify`` checks beyond the hash chain, on every back end: every event decodes and is one factlog would
+append at its place in the log (the append's own domain checks, replayed), and the projection tables equal a
+fresh fold of the events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from .. import beliefs as bl
+from .. import events as ev
+from ..clock import NOW
+from ..errors import FactlogError, IntegrityError
+from . import checks
+from .rows import belief_row, fact_row, row_to_event, source_row, stance_rows
+
+if TYPE_CHECKING:
+    from .base import LogStore
+
+
+class _LogSoFar:
+    """The checks' questions, answered for the log up to the event being checked (``checks.Lookups``)."""
+
+    def __init__(self, store: LogStore):
+        self.store = store
+        self.registered: set[tuple[str, str]] = set()
+        self.retracted: set[str] = set()
+        self.seq = 0
+
+    def known(self, table: str, key: str) -> bool:
+        return (table, key) in self.registered
+
+    def statement_of(self, event_id: str) -> tuple[str, str | None, str | None, str] | None:
+        stored = self.store.content_by_id(event_id)
+        if stored is None or stored[0] >= self.seq:
+            return None
+        return self.store.statement_of(event_id)
+
+    def is_retracted(self, event_id: str) -> bool:
+        return event_id in self.retracted
+
+    def add(self, event: ev.Event) -> None:
+        if isinstance(event, ev.SourceRegistered):
+            self.registered.add(("sources", event.source))
+        elif isinstance(event, ev.FactOpened):
+            self.registered.add(("facts", event.fact))
+        elif isinstance(event, ev.Retract):
+            self.retracted.add(event.target)
+
+
+def check_events(store: LogStore) -> None:
+    """Every event decodes and passes the append's checks against the log before it; IntegrityError names the
+    first that does not."""
+    for _ in fitting_events(store, store.event_rows()):
+        pass
+
+
+def fitting_events(store: LogStore, rows: Iterable[tuple]) -> Iterator[ev.Event]:
+    """The events of ``rows`` (the log from its start, in seq order), each checked as ``check_events`` does."""
+    so_far = _LogSoFar(store)
+    for row in rows:
+        seq = row[0]
+        so_far.seq = seq
+        try:
+            event = row_to_event(row)
+            checks.locate(event, so_far)
+        except IntegrityError:
+            raise
+        except FactlogError as exc:
+            raise IntegrityError(f"event at seq {seq} is not one factlog would append: {exc}", seq,
+                                 code="unreadable-event") from None
+        so_far.add(event)
+        yield event
+
+
+def check_projections(store: LogStore) -> None:
+    """The projection tables equal a fresh fold of the events, else IntegrityError (code "stale-projections")."""
+    expected = fresh_projection_rows(store)
+    stored = store.projection_rows()
+    for table, rows in expected.items():
+        if _normalised(stored.get(table, [])) != _normalised(rows):
+            raise IntegrityError(f"the {table} table differs from a fresh fold of the log (it was changed outside"
+                                 " factlog, or by an older version)", code="stale-projections")
+
+
+def fresh_projection_rows(store: LogStore) -> dict[str, list[tuple]]:
+    """The rows a rebuild would write, by table, computed from the events alone."""
+    sources = registered_sources(store)
+    facts, beliefs, stances = [], [], []
+    for state in store.fact_states(NOW):
+        require_sources(state, sources)
+        belief = bl.derive(state, sources)
+        facts.append(fact_row(state))
+        beliefs.append(belief_row(belief))
+        stances.extend(stance_rows(belief))
+    source_rows = [source_row(event, event.seq or 0) for event in _registrations(store)]
+    last = store.last()[0]
+    return {"sources": source_rows, "facts": facts, "beliefs": beliefs, "stances": stances,
+            "projection_state": [("beliefs", last)] if last else []}
+
+
+def registered_sources(store: LogStore) -> dict[str, bl.SourceInfo]:
+    """Every source as its registration event says, not as the sources table says."""
+    return {event.source: bl.SourceInfo.from_event(event) for event in _registrations(store)}
+
+
+def _registrations(store: LogStore) -> Iterator[ev.SourceRegistered]:
+    for row in store.event_rows(type="source-registered"):
+        event = row_to_event(row)
+        if isinstance(event, ev.SourceRegistered):
+            yield event
+
+
+def require_sources(state: bl.FactState, sources: dict[str, bl.SourceInfo] | Any) -> None:
+    """Every statement of the fact is by a registered source: a row another program appended may not be."""
+    for record in state.statements:
+        if record.source not in sources:
+            raise IntegrityError(f"event at seq {record.seq} is by source {record.source!r}, which is not registered"
+                                 " (the file was changed outside factlog)", record.seq, code="unreadable-event")
+
+
+def require_speakers(events: Iterable[ev.Event], sources: dict[str, bl.SourceInfo]) -> None:
+    """Every statement among ``events`` is by a registered source."""
+    for event in events:
+        if isinstance(event, ev.Statement) and event.source not in sources:
+            raise IntegrityError(f"event at seq {event.seq} is by source {event.source!r}, which is not registered"
+                                 " (the file was changed outside factlog)", event.seq, code="unreadable-event")
+
+
+def _normalised(rows: Iterable[tuple]) -> list[tuple]:
+    return sorted((tuple(row) for row in rows), key=repr)
