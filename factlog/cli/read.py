@@ -182,10 +182,10 @@ def why(log: Any, fact_id: str, as_of: str | None, at_seq: int | None, valid_at:
 
 
 def print_explanation(explanation: dict) -> None:
-    from .output import display_time
+    from .output import display_time, say
 
     utc = show_utc()
-    echo = click.echo
+    echo = say  # each line holds text from the log: shown with its control characters escaped
     echo(f"{explanation['fact']}: {explanation['statement']}")
     echo(f"status: {explanation['status']}, because {explanation['rule']}")
     echo(f"label: {explanation['label']}")

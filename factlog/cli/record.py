@@ -36,7 +36,9 @@ def init(ctx: click.Context) -> None:
     log = open_for(ctx, write=True)
     try:
         count = log.store.count()
-        click.echo(f"log ready at {log.store.path} ({count} events)")
+        from ..visible import visible
+
+        click.echo(visible(f"log ready at {log.store.path} ({count} events)"))
     finally:
         log.close()
 
