@@ -211,6 +211,10 @@ class Store:
         return store
 
     def _prepare(self, create: bool) -> None:
+        encoding = self.conn.execute("PRAGMA encoding").fetchone()[0]
+        if encoding != "UTF-8":  # the hash chain is over UTF-8 bytes: a UTF-16 file would never verify
+            raise LogUnavailable(f"{self.path} is an SQLite file in {encoding}, not a factlog log (logs are UTF-8);"
+                                 " it was left untouched")
         tables = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if tables and not self._is_factlog(tables):
             raise LogUnavailable(f"{self.path} is an SQLite file but not a factlog log; it was left untouched")
@@ -728,7 +732,8 @@ class Store:
 
     def verify(self, head: str | None = None) -> tuple[int, str]:
         """Recompute the hash chain; raise IntegrityError naming the first bad ``seq``. Returns the head."""
-        expected_prev, expected_seq, anchored = GENESIS.encode(), 1, head is None
+        # every chain starts at GENESIS: the head of an empty log, which any log holds
+        expected_prev, expected_seq, anchored = GENESIS.encode(), 1, head in (None, GENESIS)
         rows = self.conn.execute(
             "SELECT seq, CAST(id AS BLOB), CAST(type AS BLOB), version, CAST(recorded_at AS BLOB),"
             " CAST(observed_at AS BLOB), CAST(recorded_by AS BLOB), CAST(data AS BLOB),"

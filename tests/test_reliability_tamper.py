@@ -148,7 +148,7 @@ def test_verify_on_the_command_line_names_the_bad_seq(db, run, monkeypatch):
     seq, column, _, undo = harness.flip_one_byte(db, random.Random(1))
     result = run("verify", ok=False)
     undo()
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # tampered: its own exit status
     assert result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1, result.stderr
     assert f"seq {seq}" in result.stderr, (column, result.stderr)
     assert run("verify").stdout.startswith("ok: ")
@@ -197,7 +197,7 @@ def test_a_recomputed_chain_is_caught_only_by_an_anchored_head(db, run, monkeypa
     # on its own the rewritten chain verifies: that is why a head must be published elsewhere
     assert run("verify").exit_code == 0
     result = run("verify", "--head", published, ok=False)
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1
     assert published in result.stderr
 
@@ -207,4 +207,4 @@ def test_an_anchored_head_stays_valid_as_the_log_grows(db, run, monkeypatch):
     published = run("head").stdout.split()[0]
     run("claim", "fact-1", "--source", "tass", "--quote", "later")
     assert run("verify", "--head", published).exit_code == 0
-    assert run("verify", "--head", "sha256:" + "f" * 64, ok=False).exit_code == 1
+    assert run("verify", "--head", "sha256:" + "f" * 64, ok=False).exit_code == 3

@@ -248,8 +248,8 @@ def _print_batch(out: Any, spec: list[Column], widths: list[int | None], cells: 
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=visible(title) if title else None, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0),
-                  header_style="bold", expand=False, show_header=header)
+    table = Table(title=visible(title) if title else None, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+                  padding=(0, 1, 0, 0), header_style="bold", expand=False, show_header=header)
     kept = [i for i, w in enumerate(widths) if w is not None]
     for i in kept:
         wraps = spec[i].kind == "text"
