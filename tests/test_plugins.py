@@ -178,7 +178,7 @@ def test_a_plugin_cannot_take_a_builtin_format_name(site):
 BROKEN = {
     "raises-at-import": ("raise RuntimeError('cannot start: no API key')",
                          "failed to import: RuntimeError: cannot start: no API key"),
-    "exits-at-import": ("import sys\nsys.exit(3)", "failed to import: SystemExit: 3"),
+    "exits-at-import": ("import sys\nsys.exit(3)", "failed to import: called sys.exit(3)"),
     "syntax-error": ("def broken(:\n    pass", "failed to import: SyntaxError"),
     "unknown-hook": ("from factlog import hookimpl\n\n@hookimpl\ndef register_importers(register):\n    pass",
                      "implements unknown hook(s): register_importers"),

@@ -114,18 +114,24 @@ def atomic_file(path: str) -> Iterator[IO[bytes]]:
 
 
 def run_exporter(exporter: Any, provider: str, request: Any, target: IO[bytes], progress: Progress) -> None:
-    """Let ``exporter`` write ``request`` to ``target``; any failure becomes one error naming format and plugin."""
+    """Let ``exporter`` write ``request`` to ``target``; any failure becomes one error naming format and plugin,
+    whatever the exporter raised (a Ctrl-C of the user excepted)."""
     stream: Any = io.BufferedWriter(_Counted(target, progress.advance))
     if not exporter.binary:
         stream = io.TextIOWrapper(stream, encoding="utf-8", errors="strict", newline="")
+    from ..plugins import failure, plugin_code
+
     try:
-        exporter.write(request, stream)
-        if not stream.closed:
-            stream.flush()
+        with plugin_code() as interrupts:
+            exporter.write(request, stream)
+            if not stream.closed:
+                stream.flush()
     except BrokenPipeError:
         raise
-    except Exception as exc:
-        detail = str(exc) if isinstance(exc, FactlogError) else f"{type(exc).__name__}: {exc}"
+    except BaseException as exc:  # sys.exit, KeyboardInterrupt or anything else a plugin raises is its failure
+        if interrupts.is_users(exc):
+            raise
+        detail = str(exc) if isinstance(exc, FactlogError) else failure(exc)
         raise FactlogError(f"export as {exporter.name} (from plugin {provider}) failed: {detail}") from None
     finally:
         with suppress(Exception):
