@@ -31,8 +31,9 @@ def parse_time(text: str, default_zone: str | None = None) -> dt.datetime:
     if parsed.tzinfo is None:
         if not default_zone:
             # the form suggested here must read as it says: ``_shape`` reads a date with an offset as midnight
+            suggested = cleaned.replace(" ", "T", 1)  # one word, for the shell
             raise InvalidInput(
-                f"time {text!r} has no UTC offset; add one (e.g. {cleaned}+03:00) or say which zone with --tz"
+                f"time {text!r} has no UTC offset; add one (e.g. {suggested}+03:00) or say which zone with --tz"
             )
         parsed = parsed.replace(tzinfo=zone(default_zone))
     try:
