@@ -53,8 +53,8 @@ def _shape(text: str) -> str:
     if cleaned.endswith(("Z", "z")):
         cleaned = cleaned[:-1] + "+00:00"  # Python 3.10's fromisoformat does not know "Z"
     date = DATE.match(cleaned)
-    rest = cleaned[date.end():] if date else None
-    if rest is None or (rest and rest[0] not in "Tt +-"):
+    rest = cleaned[date.end():] if date else "?"
+    if not date or rest[:1] not in ("", "T", "t", " ", "+", "-"):
         raise InvalidInput(f"cannot read {text!r} as a time; use ISO 8601, e.g. {EXAMPLE}")
     if rest[:1] in ("+", "-"):
         return f"{date.group()}T00:00{rest}"

@@ -34,6 +34,9 @@ hostile = st.one_of(
     .map(lambda text: "x" + text),  # (a text of blanks alone is refused by the log)
 )
 _counter = itertools.count()
+# logs per run; tests/reliability/run.py (hostile-text) sets more. Each log goes through 22 commands.
+EXAMPLES = int(os.environ.get("FACTLOG_HOSTILE_EXAMPLES", "8"))
+CHECKED = {"outputs": 0}
 
 
 def hostile_log(name, statement, quote, note, reason, url):
@@ -72,12 +75,13 @@ def no_raw_controls(args, result):
     assert result.exception is None or isinstance(result.exception, SystemExit), (args, repr(result.exception))
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(name=hostile, statement=hostile, quote=hostile, note=hostile, reason=hostile)
 def test_no_raw_control_character_reaches_stdout_or_stderr(name, statement, quote, note, reason):
     path = hostile_log(name, statement, quote, note, reason, "https://example.org/" + visible(quote)[:5])
     for args, result in human_outputs(path):
         no_raw_controls(args, result)
+        CHECKED["outputs"] += 1
 
 
 def test_hostile_text_is_shown_escaped_not_dropped(tmp_path, monkeypatch):

@@ -31,14 +31,14 @@ class FactlogGroup(click.Group):
         try:
             return super().parse_args(ctx, args)
         except click.ClickException as exc:  # `factlog --bad$'\e[2J'`: click quotes what was typed
-            exc.message = visible(exc.message)
+            setattr(exc, "message", visible(exc.message))  # (typed Final in click, set in its __init__)
             raise
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except click.ClickException as exc:  # click's own errors ("No such command ...") quote what was typed
-            exc.message = visible(exc.message)
+            setattr(exc, "message", visible(exc.message))  # (typed Final in click, set in its __init__)
             raise
         except UnicodeEncodeError as exc:  # bytes that are not UTF-8 on the command line, met by SQLite or print
             bad = visible(exc.object[exc.start:exc.end]) if isinstance(exc.object, str) else "?"
