@@ -223,11 +223,11 @@ class Log:
         """The ids of every source (``kind`` "sources") or fact ("facts")."""
         return self.store.ids(kind)
 
-    def search(self, query: str, limit: int | None = 20, marks: tuple[str, str] = ("**", "**"),
-               quoted: bool = False) -> Iterator[dict]:
-        """The best matches of a full-text query over statements, quotes, notes and reasons, best first; with
-        ``quoted``, each word is searched as written (punctuation included)."""
-        return self.store.search(query, limit, marks, quoted)
+    def search(self, text: str, limit: int | None = 20, marks: tuple[str, str] = ("**", "**"),
+               as_written: bool = True) -> Iterator[dict]:
+        """The best matches of ``text`` over statements, quotes, notes and reasons, best first: the words as
+        written (punctuation included), or without ``as_written`` a query in the back end's full-text syntax."""
+        return self.store.search(text, limit, marks, as_written)
 
     def files(self) -> list[str]:
         """The files the log consists of on this machine (none for a log on a server)."""

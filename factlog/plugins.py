@@ -13,8 +13,11 @@ import importlib
 import importlib.metadata as metadata
 import os
 import re
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pluggy
@@ -22,7 +25,8 @@ from attrs import define, field
 
 from . import __version__, hookspecs
 from .errors import FactlogError
-from .exporting import Exporter
+from .exporting import VIEWS, Exporter
+from .visible import visible
 
 GROUP = "factlog"
 # Used when factlog runs without installed metadata (e.g. from a source tree on sys.path).
@@ -32,6 +36,46 @@ BUILTIN_MODULES = {
     "markdown": "factlog.exporters.markdown_exporter",
     "jsonl": "factlog.exporters.jsonl_exporter",
 }
+
+
+class Interrupts:
+    """Tells a Ctrl-C of the user from a ``KeyboardInterrupt`` that a plugin's code raised on its own.
+
+    While plugin code runs (``plugin_code``), SIGINT is noted before it becomes the usual KeyboardInterrupt; a
+    plugin's other BaseExceptions (SystemExit, KeyboardInterrupt, its own) are its failure, not factlog's."""
+
+    def __init__(self) -> None:
+        self.pressed = False
+
+    def handler(self, signum: int, frame: Any) -> None:
+        self.pressed = True
+        raise KeyboardInterrupt
+
+    def is_users(self, exc: BaseException) -> bool:
+        return isinstance(exc, KeyboardInterrupt) and self.pressed
+
+
+@contextmanager
+def plugin_code() -> Iterator[Interrupts]:
+    """Run plugin code with SIGINT noted (``Interrupts``); off the main thread every interrupt is the user's."""
+    interrupts = Interrupts()
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or previous is None:
+        interrupts.pressed = True  # cannot tell: let any KeyboardInterrupt stop factlog, as before
+        yield interrupts
+        return
+    signal.signal(signal.SIGINT, interrupts.handler)
+    try:
+        yield interrupts
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def failure(exc: BaseException) -> str:
+    """What a plugin's exception says, for one error line."""
+    if isinstance(exc, SystemExit):
+        return f"called sys.exit({exc.code!r})"
+    return f"{type(exc).__name__}: {exc}"
 
 
 @define
@@ -64,7 +108,9 @@ class Plugins:
     def exporter(self, name: str) -> Exporter:
         if name not in self.exporters:
             known = ", ".join(sorted(self.exporters)) or "none"
-            raise FactlogError(f"no export format {name!r}; available: {known} (see 'factlog plugins list')")
+            broken = sorted(info.name for info in self.infos.values() if info.error and not info.exporters)
+            also = f"; plugin(s) that failed to load: {', '.join(broken)}" if broken else ""
+            raise FactlogError(f"no export format {name!r}; available: {known}{also} (see 'factlog plugins list')")
         return self.exporters[name][0]
 
     def plugin_of(self, exporter_name: str) -> str:
@@ -74,8 +120,11 @@ class Plugins:
         """Register one plugin object; on any failure record the error instead of raising."""
         self.infos[name] = info
         try:
-            self.manager.register(plugin, name=name)
-        except Exception as exc:  # pluggy.PluginValidationError and anything a plugin's import side does
+            with plugin_code() as interrupts:
+                self.manager.register(plugin, name=name)
+        except BaseException as exc:  # pluggy.PluginValidationError and anything a plugin's import side does
+            if interrupts.is_users(exc):
+                raise
             info.error = f"does not match factlog's hooks: {exc}"
             return
         callers = self.manager.get_hookcallers(plugin) or []
@@ -96,9 +145,12 @@ class Plugins:
                 continue
             registered: list[Exporter] = []
             try:
-                impl.function(*[{"register": registered.append}[arg] for arg in impl.argnames])
-            except Exception as exc:
-                info.error = f"register_exporters raised {type(exc).__name__}: {exc}"
+                with plugin_code() as interrupts:
+                    impl.function(*[{"register": registered.append}[arg] for arg in impl.argnames])
+            except BaseException as exc:
+                if interrupts.is_users(exc):
+                    raise
+                info.error = f"register_exporters raised {failure(exc)}"
                 return
             for exporter in registered:
                 self._add_exporter(exporter, name, info)
@@ -107,6 +159,10 @@ class Plugins:
         if not isinstance(exporter, Exporter):
             info.error = f"registered {type(exporter).__name__}, not a factlog Exporter"
             return
+        problem = exporter_problem(exporter)
+        if problem:
+            info.error = f"export format {exporter.name!r} was refused: {problem}"
+            return
         if exporter.name in self.exporters:
             other = self.exporters[exporter.name][1]
             info.error = (f"export format {exporter.name!r} is registered by both {other} and {plugin_name};"
@@ -114,6 +170,20 @@ class Plugins:
             return
         self.exporters[exporter.name] = (exporter, plugin_name)
         info.exporters.append(exporter.name)
+
+
+def exporter_problem(exporter: Exporter) -> str | None:
+    """What makes a registered exporter unusable (the commands rely on each of these), or None."""
+    if not isinstance(exporter.name, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", exporter.name):
+        return "its name must be lowercase letters, digits, '-', '_' or '.'"
+    views = exporter.views
+    if not isinstance(views, (tuple, list)) or not views or any(view not in VIEWS for view in views):
+        return f"its views must be one or more of {', '.join(VIEWS)}, not {views!r}"
+    if not callable(exporter.write):
+        return "its write is not a function"
+    if not isinstance(exporter.binary, bool):
+        return "binary must be True or False"
+    return None
 
 
 def canonical(name: str | None) -> str:
@@ -169,15 +239,18 @@ def load_plugins(environ: dict[str, str] | None = None, warn: Callable[[str], No
 def _load(plugins: Plugins, name: str, load: Callable[[], Any], info: PluginInfo,
           warn: Callable[[str], None]) -> None:
     try:
-        module = load()
-    except (Exception, SystemExit) as exc:  # a plugin's import may raise anything; Ctrl-C still stops factlog
-        info.error = f"failed to import: {type(exc).__name__}: {exc}"
+        with plugin_code() as interrupts:
+            module = load()
+    except BaseException as exc:  # a plugin's import may raise anything; the user's Ctrl-C still stops factlog
+        if interrupts.is_users(exc):
+            raise
+        info.error = f"failed to import: {failure(exc)}"
         plugins.infos[name] = info
     else:
         plugins.register_plugin(name, module, info)
     if info.error:
         info.error = " ".join(info.error.split())  # one line, whatever the exception said
-        warn(f"factlog: plugin {name}: {info.error}")
+        warn(visible(f"factlog: plugin {name}: {info.error}"))
 
 
 _loaded: Plugins | None = None

@@ -285,9 +285,9 @@ def _key_values(cell: str) -> dict[str, str]:
 
 def unneutralise(cell: str) -> str:
     """Undo the CSV exporter's formula guard: ``'=1+1`` was ``=1+1``."""
-    from .exporters.csv_exporter import FORMULA_STARTS
+    from .exporters.csv_exporter import is_formula
 
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
+    return cell[1:] if cell.startswith("'") and is_formula(cell[1:]) else cell
 
 
 def parse_csv(data: bytes) -> list[dict[str, str]]:

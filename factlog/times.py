@@ -3,38 +3,62 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from .errors import InvalidInput
 
 UTC = dt.timezone.utc
 
 
+EXAMPLE = "2022-03-29T22:00:00+03:00"
+# The date in the extended form every message and example uses; what follows it is checked apart (``_shape``).
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def parse_time(text: str, default_zone: str | None = None) -> dt.datetime:
     """Parse an ISO 8601 time; a time without an offset is refused unless ``default_zone`` names one.
 
-    The result is always in UTC.
+    A date alone means midnight: in its own offset if it has one (``2022-11-16+03:00``), else in
+    ``default_zone``. The result is always in UTC.
     """
     if not isinstance(text, str):
         raise InvalidInput(f"time must be a string, got {type(text).__name__}")
-    cleaned = text.strip()
-    if not (cleaned.isascii() and cleaned.isprintable()):  # fromisoformat ignores a trailing NUL, for one
-        raise InvalidInput(f"cannot read {text!r} as a time; use ISO 8601, e.g. 2022-03-29T22:00:00+03:00")
-    if cleaned.endswith(("Z", "z")):
-        cleaned = cleaned[:-1] + "+00:00"  # Python 3.10's fromisoformat does not know "Z"
+    cleaned = _shape(text)
     try:
         parsed = dt.datetime.fromisoformat(cleaned)
     except ValueError:
-        raise InvalidInput(f"cannot read {text!r} as a time; use ISO 8601, e.g. 2022-03-29T22:00:00+03:00") from None
+        raise InvalidInput(f"cannot read {text!r} as a time; use ISO 8601, e.g. {EXAMPLE}") from None
     if parsed.tzinfo is None:
         if not default_zone:
+            # the form suggested here must read as it says: ``_shape`` reads a date with an offset as midnight
+            suggested = cleaned.replace(" ", "T", 1)  # one word, for the shell
             raise InvalidInput(
-                f"time {text!r} has no UTC offset; add one (e.g. {text}+03:00) or say which zone with --tz"
+                f"time {text!r} has no UTC offset; add one (e.g. {suggested}+03:00) or say which zone with --tz"
             )
         parsed = parsed.replace(tzinfo=zone(default_zone))
     try:
         return parsed.astimezone(UTC)
     except OverflowError:  # 9999-12-31T23:00-05:00 is in the year 10000 in UTC
         raise InvalidInput(f"time {text!r} is out of range: it must fall within the years 1-9999 in UTC") from None
+
+
+def _shape(text: str) -> str:
+    """``text`` as ``fromisoformat`` must read it: a date, then nothing, ``T``/space and a time, or an offset.
+
+    ``fromisoformat`` takes any character between the date and the time, so on its own it would read
+    ``2022-11-16+03:00`` as 03:00 with no offset: a date followed by an offset is made midnight at that offset."""
+    cleaned = text.strip()
+    if not (cleaned.isascii() and cleaned.isprintable()):  # fromisoformat ignores a trailing NUL, for one
+        raise InvalidInput(f"cannot read {text!r} as a time; use ISO 8601, e.g. {EXAMPLE}")
+    if cleaned.endswith(("Z", "z")):
+        cleaned = cleaned[:-1] + "+00:00"  # Python 3.10's fromisoformat does not know "Z"
+    date = DATE.match(cleaned)
+    rest = cleaned[date.end():] if date else "?"
+    if not date or rest[:1] not in ("", "T", "t", " ", "+", "-"):
+        raise InvalidInput(f"cannot read {text!r} as a time; use ISO 8601, e.g. {EXAMPLE}")
+    if rest[:1] in ("+", "-"):
+        return f"{date.group()}T00:00{rest}"
+    return cleaned
 
 
 def zone(name: str) -> dt.tzinfo:

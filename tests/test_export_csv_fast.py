@@ -37,7 +37,9 @@ def old_valid_text(text):
 
 
 def old_neutralise(text):
-    return "'" + text if text.startswith(OLD_FORMULA_STARTS) else text
+    # issue 13: blanks and invisible characters before the sign do not hide a formula
+    shown = text.lstrip("".join(c for c in set(text) if c.isspace() or not c.isprintable()))
+    return "'" + text if text.startswith(OLD_FORMULA_STARTS) or shown.startswith(OLD_FORMULA_STARTS) else text
 
 
 def old_flatten(value):

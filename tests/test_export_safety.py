@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from factlog import open_log
 from factlog.errors import InvalidInput
 from factlog.exporters import csv_exporter, json_exporter, jsonl_exporter, markdown_exporter
-from factlog.exporters.csv_exporter import FORMULA_STARTS
+from factlog.exporters.csv_exporter import is_formula
 from factlog.exporters.markdown_exporter import SAFE_SCHEMES, plain
 from factlog.testing import (
     HOSTILE_TEXTS, HOSTILE_URLS, export, inline_text, invoke, markdown_parser, parse_csv, strict_json,
@@ -59,7 +59,7 @@ def check_csv(path, name, statement, quote, note, url):
     for view in ("beliefs", "stances", "events"):
         rows = parse_csv(export(path, "csv", "--view", view))
         cells = [cell for row in rows for cell in row.values()]
-        assert not any(cell.startswith(FORMULA_STARTS) for cell in cells), "a formula cell got through"
+        assert not any(is_formula(cell) for cell in cells), "a formula cell got through"
     stances = {row["source"]: row for row in parse_csv(export(path, "csv", "--view", "stances"))}
     assert unneutralise(stances["hostile"]["quote"]) == quote
     assert unneutralise(stances["hostile"]["note"]) == note
@@ -221,3 +221,42 @@ def test_csv_and_json_replace_lone_surrogates():
 def test_jsonl_refuses_a_lone_surrogate_rather_than_lose_a_character():
     with pytest.raises(InvalidInput, match="lone surrogate"):
         jsonl_exporter.dumps({"id": "e1", "data": {"quote": "\udc80"}})
+
+
+# --- issue 13: blanks and invisible characters before a formula sign -------------------------------------------
+
+HIDDEN = [" ", "\t", "\r", "\n", "\x0b", "\x0c", "\x00", "\u00a0", "\ufeff", "\u200b", "\u2007", "\u3000",
+          "\u202f", "\u2028", "\x85", "\u180e", "\u200e", "\u2060"]
+SIGNS = ["=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20"]
+
+
+@pytest.mark.parametrize("prefix", [" ", "\u00a0", "\ufeff", " \u00a0\ufeff", "\u200b", "\u3000\t", "  "])
+@pytest.mark.parametrize("sign", ["=", "+", "-", "@"])
+def test_a_formula_behind_blanks_or_invisible_characters_is_neutralised(prefix, sign):
+    from factlog.exporters.csv_exporter import neutralise
+
+    cell = f"{prefix}{sign}HYPERLINK(\"http://evil\")"
+    assert neutralise(cell) == "'" + cell and unneutralise(neutralise(cell)) == cell
+
+
+@FAST
+@given(prefix=st.text(alphabet=st.sampled_from(HIDDEN), max_size=4), sign=st.sampled_from(SIGNS),
+       tail=st.text(max_size=10).filter(lambda t: "\x00" not in t))
+def test_every_view_neutralises_formulas_behind_hidden_characters(prefix, sign, tail):
+    text = f"x{prefix}{sign}{tail}"[1:]  # (hypothesis: any mix of blanks and invisible characters first)
+    quote = text if text.strip() and "\x00" not in text else f"{sign}{tail}q"
+    path = hostile_log("Name", "Statement", quote, "note", "https://example.org")
+    for view in ("beliefs", "stances", "events"):
+        rows = parse_csv(export(path, "csv", "--view", view))
+        for row in rows:
+            for value in row.values():
+                assert not is_formula(value), (view, value)
+    stances = {row["source"]: row for row in parse_csv(export(path, "csv", "--view", "stances"))}
+    assert unneutralise(stances["hostile"]["quote"]) == quote
+
+
+def test_cells_that_only_look_like_formulas_later_are_left_alone():
+    from factlog.exporters.csv_exporter import neutralise
+
+    for cell in ("a=1", " a=1", "\u00a0x-y", "1+1", "", " ", "\ufeff", "mail@x.org"):
+        assert neutralise(cell) == cell

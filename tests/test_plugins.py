@@ -178,7 +178,7 @@ def test_a_plugin_cannot_take_a_builtin_format_name(site):
 BROKEN = {
     "raises-at-import": ("raise RuntimeError('cannot start: no API key')",
                          "failed to import: RuntimeError: cannot start: no API key"),
-    "exits-at-import": ("import sys\nsys.exit(3)", "failed to import: SystemExit: 3"),
+    "exits-at-import": ("import sys\nsys.exit(3)", "failed to import: called sys.exit(3)"),
     "syntax-error": ("def broken(:\n    pass", "failed to import: SyntaxError"),
     "unknown-hook": ("from factlog import hookimpl\n\n@hookimpl\ndef register_importers(register):\n    pass",
                      "implements unknown hook(s): register_importers"),
@@ -308,3 +308,129 @@ def test_the_write_path_does_not_import_pluggy(run, db_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "FACTLOG_DB": str(db_path)})
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+# --- issue 13: whatever a plugin raises breaks only that plugin ------------------------------------------------
+
+BASE_EXCEPTIONS = {
+    "keyboard-interrupt": "raise KeyboardInterrupt",
+    "system-exit-0": "import sys\nsys.exit(0)",
+    "system-exit-none": "raise SystemExit",
+    "own-base-exception": "class Stop(BaseException):\n    pass\nraise Stop('stop')",
+    "generator-exit": "raise GeneratorExit",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BASE_EXCEPTIONS))
+@pytest.mark.parametrize("where", ["import", "register_exporters"])
+def test_any_base_exception_of_a_plugin_breaks_only_that_plugin(site, invoke, run, kind, where):
+    raising = BASE_EXCEPTIONS[kind]
+    if where == "import":
+        source = raising
+    else:
+        body = textwrap.indent(raising, "    ")
+        source = f"from factlog import hookimpl\n\n@hookimpl\ndef register_exporters(register):\n{body}\n"
+    broken = site.install(f"broken-{kind}", source, entry="brk")
+    site.good("factlog-fine", "fine")
+    run("fact", "add", "blast", "There was a blast")
+    listed = {p["name"]: p for p in json.loads(invoke("plugins", "list", "--json").stdout)}
+    assert listed[broken]["error"] and listed[broken]["exporters"] == []
+    assert invoke("export", "csv").stdout.startswith("fact,")
+    assert invoke("export", "fine").stdout == "blast=open\n"
+    refused = invoke("export", "brk", code=1)
+    errors = [line for line in refused.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and broken in errors[0] and "Traceback" not in refused.stderr
+
+
+EXPORTERS = {
+    "sys-exit-0": ("import sys\n    sys.exit(0)", "called sys.exit(0)"),
+    "sys-exit-text": ("raise SystemExit('bye')", "called sys.exit('bye')"),
+    "keyboard-interrupt": ("raise KeyboardInterrupt", "KeyboardInterrupt"),
+    "own-base-exception": ("raise type('Stop', (BaseException,), {})('halt')", "Stop: halt"),
+    "value-error": ("raise ValueError('bad \\x1b[2J row')", "ValueError: bad \\x1b[2J row"),
+    "memory-error": ("raise MemoryError()", "MemoryError"),
+    "writes-then-exits": ("stream.write('half')\n    raise SystemExit(0)", "called sys.exit(0)"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(EXPORTERS))
+@pytest.mark.parametrize("to_file", [False, True])
+def test_an_exporter_that_raises_anything_is_one_error_naming_it(site, invoke, run, tmp_path, kind, to_file):
+    body, expected = EXPORTERS[kind]
+    name = site.install(f"factlog-{kind}", f"""
+from factlog import hookimpl
+from factlog.exporting import Exporter
+
+def write(request, stream):
+    {body}
+
+@hookimpl
+def register_exporters(register):
+    register(Exporter(name="bad", description="d", extension="txt", media_type="text/plain", write=write))
+""")
+    run("fact", "add", "blast", "There was a blast")
+    target = tmp_path / "out" / "r.txt"
+    target.parent.mkdir()
+    result = invoke("export", "bad", *(["-o", str(target)] if to_file else []), code=1)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1, result.stderr
+    assert f"from plugin {name}" in errors[0] and expected in errors[0], errors[0]
+    assert "\x1b" not in result.stderr and "Traceback" not in result.stderr
+    if to_file:
+        assert list(target.parent.iterdir()) == []  # no partial file, no temp
+    assert invoke("export", "csv").stdout.startswith("fact,")
+
+
+BAD_EXPORTERS = {
+    "no-views": ("views=()", "views must be one or more of"),
+    "unknown-view": ("views=('beliefs', 'gossip')", "not ('beliefs', 'gossip')"),
+    "views-as-text": ("views='beliefs'", "views must be"),
+    "empty-name": ("name=''", "its name must be"),
+    "name-with-escape": ("name='x\\x1b[2J'", "its name must be"),
+    "write-not-callable": ("write=None", "write is not a function"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_EXPORTERS))
+def test_an_unusable_exporter_is_refused_at_load_and_the_rest_of_its_plugin_works(site, invoke, run, kind):
+    change, expected = BAD_EXPORTERS[kind]
+    fields = {"name": "'bad'", "write": "write", "views": "('beliefs',)"}
+    key, value = change.split("=", 1)
+    fields[key] = value
+    name = site.install(f"factlog-{kind}", f"""
+from factlog import hookimpl
+from factlog.exporting import Exporter
+
+def write(request, stream):
+    stream.write("good\\n")
+
+@hookimpl
+def register_exporters(register):
+    register(Exporter(name={fields['name']}, description="d", extension="txt", media_type="text/plain",
+                      write={fields['write']}, views={fields['views']}))
+    register(Exporter(name="good", description="d", extension="txt", media_type="text/plain", write=write))
+""")
+    run("fact", "add", "blast", "There was a blast")
+    listed = {p["name"]: p for p in json.loads(invoke("plugins", "list", "--json").stdout)}
+    assert expected in listed[name]["error"] and listed[name]["exporters"] == ["good"]
+    assert invoke("export", "good").stdout == "good\n"
+    refused = invoke("export", "bad", code=1)
+    assert len(refused.stderr.splitlines()) >= 1 and refused.stderr.splitlines()[-1].startswith("Error: ")
+    assert "Traceback" not in refused.stderr
+
+
+def test_the_users_ctrl_c_still_stops_factlog_while_plugin_code_runs():
+    import signal
+
+    from factlog.plugins import plugin_code
+
+    with pytest.raises(KeyboardInterrupt):
+        with plugin_code() as interrupts:
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(1000):  # the handler runs between bytecodes
+                pass
+    assert interrupts.pressed and interrupts.is_users(KeyboardInterrupt())
+    with plugin_code() as interrupts:
+        pass
+    assert not interrupts.is_users(KeyboardInterrupt())  # raised by a plugin, not by the user
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

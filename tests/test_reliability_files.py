@@ -128,6 +128,13 @@ def not_a_log(folder, kind: str) -> str:
         conn.execute("INSERT INTO users (name) VALUES ('alice')")
         conn.commit()
         conn.close()
+    elif kind.startswith("empty-utf-16"):  # no table, but an encoding a log's hash chain cannot be kept in
+        conn = sqlite3.connect(path)
+        conn.execute(f"PRAGMA encoding = '{kind[6:].upper()}'")
+        conn.execute("CREATE TABLE t (x)")  # the encoding is written with the first page
+        conn.execute("DROP TABLE t")
+        conn.commit()
+        conn.close()
     elif kind == "truncated-log":
         with factlog.open_log(path) as log:
             log.add_source("tass", "TASS")
@@ -139,7 +146,8 @@ def not_a_log(folder, kind: str) -> str:
     return path
 
 
-KINDS = ("text", "random", "sqlite-header-then-garbage", "other-sqlite", "truncated-log")
+KINDS = ("text", "random", "sqlite-header-then-garbage", "other-sqlite", "truncated-log", "empty-utf-16le",
+         "empty-utf-16be")
 COMMANDS = (["status"], ["log", "--json"], ["verify"], ["source", "add", "x", "--name", "X"],
             ["fact", "add", "f", "A fact"], ["init"], ["rebuild"])
 

@@ -3,10 +3,12 @@
 CI flips 200 random bytes; tests/reliability/run.py flips 1,000.
 """
 
+import os
 import random
 import shutil
 import sqlite3
 import subprocess
+import sys
 
 import pytest
 
@@ -149,7 +151,7 @@ def test_verify_on_the_command_line_names_the_bad_seq(db, run, monkeypatch):
     seq, column, _, undo = harness.flip_one_byte(db, random.Random(1))
     result = run("verify", ok=False)
     undo()
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # tampered: its own exit status
     assert result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1, result.stderr
     assert f"seq {seq}" in result.stderr, (column, result.stderr)
     assert run("verify").stdout.startswith("ok: ")
@@ -200,7 +202,7 @@ def test_a_recomputed_chain_is_caught_only_by_an_anchored_head(db, run, monkeypa
     run("rebuild")
     assert run("verify").exit_code == 0
     result = run("verify", "--head", published, ok=False)
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1
     assert published in result.stderr
 
@@ -210,4 +212,57 @@ def test_an_anchored_head_stays_valid_as_the_log_grows(db, run, monkeypatch):
     published = run("head").stdout.split()[0]
     run("claim", "fact-1", "--source", "tass", "--quote", "later")
     assert run("verify", "--head", published).exit_code == 0
-    assert run("verify", "--head", "sha256:" + "f" * 64, ok=False).exit_code == 1
+    assert run("verify", "--head", "sha256:" + "f" * 64, ok=False).exit_code == 3
+
+
+# --- issue 13: head and verify --head round-trip; verify's exit statuses ---------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("events", [0, 1, 30])
+def test_verify_takes_what_head_prints_through_a_real_shell(tmp_path, events):
+    db = tmp_path / "log.db"
+    with factlog.open_log(db, user="t") as log:
+        if events:
+            log.add_source("tass", "TASS")
+        for k in range(events - 1):
+            log.open_fact(f"f-{k}", "A fact")
+    env = {**os.environ, "FACTLOG_DB": str(db), "FACTLOG": f"{sys.executable} -m factlog"}
+    for typed in ('$FACTLOG verify --head "$($FACTLOG head)"',
+                  'h="$($FACTLOG head)"; $FACTLOG verify --head "$h"',
+                  '$FACTLOG verify --head "$($FACTLOG head | cut -d" " -f1)"',
+                  '$FACTLOG head > head.txt; $FACTLOG verify --head "$(cat head.txt)"'):
+        done = subprocess.run(["bash", "-c", typed], cwd=tmp_path, env=env, capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 0 and done.stdout.startswith(f"ok: {events} events"), (typed, done.stderr)
+
+
+def test_verify_head_accepts_the_hash_alone_or_with_its_seq(db, run, monkeypatch):
+    monkeypatch.setenv("FACTLOG_DB", db)
+    printed = run("head").stdout.strip()
+    digest, seq = printed.split()
+    for given in (printed, digest, f"  {digest}\t{seq}\n", f"{digest} {seq}"):
+        assert run("verify", "--head", given).exit_code == 0, given
+
+
+@pytest.mark.parametrize("given", ["", "nonsense", "sha256:xyz", "sha256:abc 12", "sha256:" + "a" * 64 + " twelve",
+                                   "sha256:" + "a" * 64 + " 1 2", "3 sha256:" + "a" * 64])
+def test_a_malformed_head_is_an_error_not_tampering(db, run, monkeypatch, given):
+    monkeypatch.setenv("FACTLOG_DB", db)
+    result = run("verify", "--head", given, ok=False)
+    assert result.exit_code == 1 and result.stderr.startswith("Error: --head takes what 'factlog head' prints")
+
+
+def test_verify_exit_statuses_tell_tampering_from_other_errors(db, run, monkeypatch, tmp_path):
+    monkeypatch.setenv("FACTLOG_DB", db)
+    assert run("verify").exit_code == 0
+    missing = run("--db", str(tmp_path / "nope.db"), "verify", ok=False)
+    assert missing.exit_code == 1 and "no log" in missing.stderr
+    not_a_log = tmp_path / "notes.db"
+    not_a_log.write_text("meeting notes")
+    assert run("--db", str(not_a_log), "verify", ok=False).exit_code == 1
+    assert run("verify", "--head", "sha256:" + "e" * 64, ok=False).exit_code == 3
+    harness.flip_one_byte(db, random.Random(7))
+    tampered = run("verify", ok=False)
+    assert tampered.exit_code == 3 and len(tampered.stderr.splitlines()) == 1
+    help_text = " ".join(run("verify", "--help").stdout.split())
+    assert "3 the log was changed outside factlog" in help_text and "1 any other error" in help_text

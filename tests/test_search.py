@@ -1,10 +1,14 @@
 """factlog search: FTS5 over statements, quotes, notes and retraction reasons, kept in step with the log."""
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
+import factlog
 from factlog import open_log
 from factlog.store.sqlite.migrations import MIGRATION_SET
 
@@ -66,27 +70,44 @@ def test_words_match_in_any_form_and_without_accents(story):
 def test_fts_syntax_phrases_or_not_prefix(story):
     story("claim", "belgorod-ukrainian-missile", "--source", "butusov",
           "--quote", "An OTR-21 Tochka-U was fired by the Ukrainian 19th missile brigade")
-    assert len(story.json("search", '"19th missile brigade"')) == 1
-    assert len(story.json("search", '"missile brigade 19th"')) == 0
-    assert len(story.json("search", "Tochka OR Krasniy")) == 2
-    assert len(story.json("search", "missile NOT Tochka")) == 1
-    assert len(story.json("search", "Toch*")) == 1
+    assert len(story.json("search", "--fts", '"19th missile brigade"')) == 1
+    assert len(story.json("search", "--fts", '"missile brigade 19th"')) == 0
+    assert len(story.json("search", "--fts", "Tochka OR Krasniy")) == 2
+    assert len(story.json("search", "--fts", "missile NOT Tochka")) == 1
+    assert len(story.json("search", "--fts", "Toch*")) == 1
+    # without --fts the same words are text: OR and NOT are words to find, * and quotes are punctuation
+    assert len(story.json("search", "Tochka OR Krasniy")) == 0
+    assert len(story.json("search", '"missile brigade 19th"')) == 1
 
 
 def test_a_query_syntax_error_is_one_error_line(story):
-    for query in ('"unbalanced', "Tochka-U", "AND", "foo:bar", "   "):
-        result = story("search", query, ok=False)
+    for query in ('"unbalanced', "Tochka-U", "AND", "foo:bar", "   ", "(a", "a NEAR(", "*"):
+        result = story("search", "--fts", query, ok=False)
         assert result.exit_code == 1, query
         assert result.stdout == ""
         lines = result.stderr.splitlines()
         assert len(lines) == 1 and lines[0].startswith("Error: "), (query, result.stderr)
-    assert "--quote" in story("search", "Tochka-U", ok=False).stderr
+    assert "without --fts" in story("search", "--fts", "Tochka-U", ok=False).stderr
+
+
+@pytest.mark.parametrize("typed", ["S-300", "Tochka-U", '"unbalanced', "AND", "foo:bar", "(a", "a NEAR(", "*",
+                                   "NOT", "-x", "a OR", "^b", "c +", "{d}", "e'f", "x AND (y OR"])
+def test_what_people_type_is_searched_as_text(story, typed):
+    result = story("search", "--", typed)  # (-- as for any command, so that -x is not an option)
+    assert result.exit_code == 0 and result.stderr == "", (typed, result.stderr)
+
+
+def test_what_people_type_finds_the_words_in_it(story):
+    story("claim", "belgorod-ukrainian-missile", "--source", "butusov", "--quote", "An S-300 (OTR-21?) was fired")
+    for typed in ("S-300", "s-300", '"OTR-21', "(OTR-21?)", "S-300 fired", "300*"):
+        assert [h["field"] for h in story.json("search", typed)] == ["quote"], typed
 
 
 def test_quote_searches_for_the_words_as_written(story):
     story("claim", "belgorod-ukrainian-missile", "--source", "butusov", "--quote", "An OTR-21 Tochka-U was fired")
     assert [h["field"] for h in story.json("search", "--quote", "Tochka-U")] == ["quote"]
     assert [h["field"] for h in story.json("search", "--quote", 'OTR-21 "Tochka')] == ["quote"]
+    assert story("search", "--quote", "--fts", "Tochka", ok=False).exit_code == 2
 
 
 def test_limit_and_order(story):
@@ -95,6 +116,32 @@ def test_limit_and_order(story):
     assert len(story.json("search", "missile")) == 6
     assert len(story.json("search", "missile", "--limit", "2")) == 2
     assert story("search", "missile", "--limit", "0", ok=False).exit_code == 2
+
+
+@pytest.mark.parametrize("json_flag", [[], ["--json"]])
+def test_results_cut_by_the_limit_are_said_on_stderr(story, json_flag):
+    for i in range(4):
+        story("claim", "belgorod-ukrainian-missile", "--source", "tass", "--quote", f"missile report {i}")
+    found = 5  # the four quotes and the fact's statement
+    for limit, cut in ((2, True), (found - 1, True), (found, False), (found + 1, False)):
+        result = story("search", "missile", "--limit", str(limit), *json_flag)
+        shown = len(json.loads(result.stdout)) if json_flag else result.stdout.count("belgorod-ukrainian-missile")
+        assert shown == min(limit, found)
+        assert (f"more than {limit} matches" in result.stderr) is cut, (limit, result.stderr)
+
+
+@pytest.mark.slow
+def test_undecodable_bytes_in_the_search_text_are_one_error_line(tmp_path):
+    db = tmp_path / "s.db"
+    with factlog.open_log(db, user="t") as log:
+        log.add_source("tass", "TASS")
+        log.open_fact("f", "Tochka fired")
+    for raw in (b"Tochka\xff", b"\xc3(", b"\xed\xa0\x80", b"\xe2\x80\xae\xff"):
+        done = subprocess.run([sys.executable, "-m", "factlog", "--db", os.fsencode(db), "search", raw],
+                              capture_output=True, timeout=60)
+        lines = done.stderr.decode().splitlines()
+        assert done.returncode in (1, 2) and len(lines) >= 1 and lines[-1].startswith("Error: "), done.stderr
+        assert b"Traceback" not in done.stderr
 
 
 def test_table_output_shows_fact_source_and_snippet(story, monkeypatch):

@@ -162,7 +162,7 @@ def test_verify_catches_a_single_changed_byte_in_a_payload(run, log_file, seq):
     tamper(log_file, "UPDATE events SET data = ? WHERE seq = ?", (changed, seq))
     restore_triggers(log_file)
     code, error = verify_cli(run, log_file)
-    assert code == 1
+    assert code == 3  # tampered: verify's own exit status
     assert error == f"Error: event at seq {seq} was altered: its hash does not match"
     with pytest.raises(IntegrityError) as info:
         verify(log_file)
@@ -173,7 +173,7 @@ def test_verify_names_the_changed_seq_even_with_the_trigger_still_dropped(run, l
     data = rows(log_file)[4][7]
     tamper(log_file, "UPDATE events SET data = ? WHERE seq = 5", (data.replace("Nothing", "Nothinh"),))
     code, error = verify_cli(run, log_file)
-    assert code == 1 and "seq 5" in error and len(error.splitlines()) == 1
+    assert code == 3 and "seq 5" in error and len(error.splitlines()) == 1
 
 
 def test_verify_catches_a_byte_that_breaks_the_json(run, log_file):
@@ -181,7 +181,7 @@ def test_verify_catches_a_byte_that_breaks_the_json(run, log_file):
     tamper(log_file, "UPDATE events SET data = ? WHERE seq = 4", (data[:-1] + ";",))
     restore_triggers(log_file)
     code, error = verify_cli(run, log_file)
-    assert code == 1 and "seq 4" in error
+    assert code == 3 and "seq 4" in error
 
 
 @pytest.mark.parametrize("column", ["recorded_by", "observed_at", "type", "id", "version"])
@@ -191,21 +191,21 @@ def test_verify_catches_a_changed_envelope_column(run, log_file, column):
     tamper(log_file, f"UPDATE events SET {column} = ? WHERE seq = 4", (value,))
     restore_triggers(log_file)
     code, error = verify_cli(run, log_file)
-    assert code == 1 and "seq 4" in error
+    assert code == 3 and "seq 4" in error
 
 
 def test_verify_catches_a_changed_hash_column(run, log_file):
     tamper(log_file, "UPDATE events SET hash = ? WHERE seq = 3", ("sha256:" + "1" * 64,))
     restore_triggers(log_file)
     code, error = verify_cli(run, log_file)
-    assert code == 1 and error == "Error: event at seq 3 was altered: its hash does not match"
+    assert code == 3 and error == "Error: event at seq 3 was altered: its hash does not match"
 
 
 def test_verify_catches_a_changed_prev_hash(run, log_file):
     tamper(log_file, "UPDATE events SET prev_hash = ? WHERE seq = 5", ("sha256:" + "2" * 64,))
     restore_triggers(log_file)
     code, error = verify_cli(run, log_file)
-    assert code == 1 and "seq 5" in error
+    assert code == 3 and "seq 5" in error
 
 
 def test_verify_catches_lookup_columns_that_disagree_with_the_payload(run, log_file):
@@ -213,7 +213,7 @@ def test_verify_catches_lookup_columns_that_disagree_with_the_payload(run, log_f
     tamper(log_file, "UPDATE events SET source = 'butusov' WHERE seq = 5")
     restore_triggers(log_file)
     code, error = verify_cli(run, log_file)
-    assert code == 1 and "seq 5" in error and "lookup columns" in error
+    assert code == 3 and "seq 5" in error and "lookup columns" in error
 
 
 @pytest.mark.parametrize("sql", [
@@ -227,7 +227,7 @@ def test_verify_catches_tampered_retraction_columns(run, log_file, sql):
     tamper(log_file, sql)
     restore_triggers(log_file)
     code, error = verify_cli(run, log_file)
-    assert code == 1 and "lookup columns" in error
+    assert code == 3 and "lookup columns" in error
     assert f"seq {6 if 'seq = 6' in sql else 5}" in error
 
 
@@ -241,21 +241,21 @@ def test_verify_reports_a_rehashed_non_json_payload_without_a_traceback(run, log
     conn.close()
     restore_triggers(log_file)
     code, error = verify_cli(run, log_file)
-    assert code == 1 and error == "Error: event at seq 6 holds a payload that is not a JSON object"
+    assert code == 3 and error == "Error: event at seq 6 holds a payload that is not a JSON object"
 
 
 def test_verify_catches_a_deleted_middle_event(run, log_file):
     tamper(log_file, "DELETE FROM events WHERE seq = 3", drop=("events_no_delete",))
     restore_triggers(log_file)
     code, error = verify_cli(run, log_file)
-    assert code == 1 and error == "Error: seq 3 is missing: the log has a gap before seq 4"
+    assert code == 3 and error == "Error: seq 3 is missing: the log has a gap before seq 4"
 
 
 @pytest.mark.parametrize("trigger", ["events_no_update", "events_no_delete", "events_no_overwrite"])
 def test_verify_catches_a_removed_trigger(run, log_file, trigger):
     tamper(log_file, "SELECT 1", drop=(trigger,))
     code, error = verify_cli(run, log_file)
-    assert code == 1 and trigger in error and "triggers were removed" in error
+    assert code == 3 and trigger in error and "triggers were removed" in error
 
 
 def test_verify_with_an_anchored_head(run, log_file):
@@ -263,7 +263,7 @@ def test_verify_with_an_anchored_head(run, log_file):
     assert seq == "6"
     assert verify_cli(run, log_file, "--head", digest) == (0, "")
     code, error = verify_cli(run, log_file, "--head", "sha256:" + "3" * 64)
-    assert code == 1 and "anchored head" in error
+    assert code == 3 and "anchored head" in error
 
 
 def test_a_truncated_log_passes_plain_verify_but_not_the_anchored_head(run, log_file):
@@ -271,11 +271,11 @@ def test_a_truncated_log_passes_plain_verify_but_not_the_anchored_head(run, log_
     tamper(log_file, "DELETE FROM events WHERE seq > 4", drop=("events_no_delete",))
     restore_triggers(log_file)
     code, error = verify_cli(run, log_file)  # the beliefs still count the removed events
-    assert code == 1 and "differs from a fresh fold" in error and "factlog rebuild" in error
+    assert code == 3 and "differs from a fresh fold" in error and "factlog rebuild" in error
     run("--db", log_file, "rebuild")
     assert verify(log_file)[0] == 4  # a prefix of a chain is a valid chain: only an anchor can tell
     code, error = verify_cli(run, log_file, "--head", digest)
-    assert code == 1 and error.startswith("Error: the anchored head") and digest in error
+    assert code == 3 and error.startswith("Error: the anchored head") and digest in error
 
 
 def test_an_attacker_who_recomputes_the_chain_is_caught_by_the_anchored_head(run, log_file):
@@ -298,7 +298,7 @@ def test_an_attacker_who_recomputes_the_chain_is_caught_by_the_anchored_head(run
     assert count == 4 and new_head != digest
     assert verify_cli(run, log_file) == (0, "")
     code, error = verify_cli(run, log_file, "--head", digest)  # ...but the published head is gone
-    assert code == 1 and "anchored head" in error
+    assert code == 3 and "anchored head" in error
 
 
 def test_chain_links_each_event_to_the_previous(log_file):

@@ -38,8 +38,8 @@ def cli(path, *args):
     return CliRunner().invoke(command, ["--db", str(path), *map(str, args)], catch_exceptions=False)
 
 
-def one_error_line(result) -> str:
-    assert result.exit_code == 1, result.output
+def one_error_line(result, code=1) -> str:
+    assert result.exit_code == code, result.output
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and "Traceback" not in result.output, result.stderr
     return lines[0]
@@ -68,7 +68,7 @@ def test_a_writer_refuses_a_log_whose_triggers_were_dropped(story, trigger, writ
     line = one_error_line(cli(story, *write))
     assert "immutability triggers were removed" in line and trigger in line
     assert count(story) == STORY_EVENTS
-    assert trigger in one_error_line(cli(story, "verify"))
+    assert trigger in one_error_line(cli(story, "verify"), code=3)
 
 
 # --- 4. poison events --------------------------------------------------------------------------------------
@@ -120,7 +120,7 @@ def registration_id(path):
 @pytest.mark.parametrize("poison", POISONS)
 def test_verify_names_the_first_event_factlog_would_not_append(story, poison):
     seq, _ = POISONS[poison](story)
-    line = one_error_line(cli(story, "verify"))
+    line = one_error_line(cli(story, "verify"), code=3)
     assert f"seq {seq}" in line
 
 
@@ -133,7 +133,7 @@ def test_every_read_and_write_that_meets_a_poison_event_fails_in_one_line_or_ign
     before = count(story)
     result = cli(story, *command)
     if result.exit_code != 0:
-        one_error_line(result)
+        one_error_line(result, code=result.exit_code)
     assert "Traceback" not in result.output
     if command[0] == "claim" and result.exit_code != 0:
         assert count(story) == before
@@ -174,7 +174,7 @@ def test_verify_catches_any_single_field_edit_of_a_projection_table(tmp_path_fac
     conn.close()
     result = cli(path, "verify")
     if changed:
-        line = one_error_line(result)
+        line = one_error_line(result, code=3)
         assert "differs from a fresh fold" in line and "factlog rebuild" in line
         cli(path, "rebuild")
         assert cli(path, "verify").exit_code == 0
@@ -193,7 +193,7 @@ def test_an_edited_sources_table_changes_no_belief_and_no_later_append(story):
     for view in (past[0], now[0]):
         assert view["parties"]["ukraine"] == "unconfirmed"
     assert "Ukraine" not in json.dumps(why).replace("unconfirmed by Ukraine", "")
-    assert "differs from a fresh fold" in one_error_line(cli(story, "verify"))
+    assert "differs from a fresh fold" in one_error_line(cli(story, "verify"), code=3)
 
 
 # --- 6. ids are UUIDs ---------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..errors import FactlogError
-from .common import FactlogGroup, db_option
+from .common import FactlogGroup, db_option, guard_closed_stdout
 
 __all__ = ["cli", "main"]
 
@@ -74,6 +74,7 @@ def cli(ctx: click.Context, db: str | None, tz: str | None, utc: bool) -> None:
     Shell completion of commands, fact ids and source ids (bash; see 'factlog completion --help'):
       eval "$(_FACTLOG_COMPLETE=bash_source factlog)"
     """
+    guard_closed_stdout()
     ctx.ensure_object(dict)
     ctx.obj.update(db=db, tz=tz, utc=utc)
 
@@ -82,5 +83,7 @@ def main() -> None:
     try:
         cli(prog_name="factlog")
     except FactlogError as exc:  # pragma: no cover - FactlogGroup turns these into exits
-        click.echo(f"Error: {exc}", err=True)
+        from ..visible import visible
+
+        click.echo(f"Error: {visible(str(exc))}", err=True)
         sys.exit(1)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
+import io
 import os
 import sys
 import warnings
@@ -12,24 +15,39 @@ from typing import Any
 import click
 
 from ..errors import FactlogError, LogWarning
+from ..visible import visible
 
 
 def one_line(message: str) -> str:
-    return " ".join(str(message).split())
+    """A message on one line, whatever it quotes: line breaks become spaces, other controls are escaped."""
+    return visible(" ".join(str(message).split()))
 
 
 class FactlogGroup(click.Group):
     """A group whose commands report user errors as one ``Error:`` line and exit 1, never a traceback."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.ClickException as exc:  # `factlog --bad$'\e[2J'`: click quotes what was typed
+            setattr(exc, "message", visible(exc.message))  # (typed Final in click, set in its __init__)
+            raise
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.ClickException as exc:  # click's own errors ("No such command ...") quote what was typed
+            setattr(exc, "message", visible(exc.message))  # (typed Final in click, set in its __init__)
+            raise
+        except UnicodeEncodeError as exc:  # bytes that are not UTF-8 on the command line, met by SQLite or print
+            bad = visible(exc.object[exc.start:exc.end]) if isinstance(exc.object, str) else "?"
+            raise click.ClickException(f"text given to factlog is not valid UTF-8 (at {bad})") from None
         except FactlogError as exc:
             raise click.ClickException(one_line(with_advice(exc))) from None
         except BrokenPipeError:
             # the reader (e.g. `| head`) has gone: stop quietly, non-zero as cat does (the output is cut short)
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            with contextlib.suppress(Exception):  # (a closed stdout has no descriptor to replace)
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(1)
         except OSError as exc:
             raise click.ClickException(one_line(f"{exc.strerror or exc}: {exc.filename or ''}")) from None
@@ -48,7 +66,7 @@ ADVICE = {
     "empty-log": "run 'factlog init' first",
     "unknown-source": "add it first with 'factlog source add'",
     "unknown-fact": "add it first with 'factlog fact add'",
-    "search-syntax": "add --quote to search for the words as written",
+    "search-syntax": "without --fts the words are searched as written",
     "unreadable-event": "'factlog verify' locates it",
     "stale-projections": "run 'factlog rebuild'",
 }
@@ -57,6 +75,33 @@ ADVICE = {
 def with_advice(exc: FactlogError) -> str:
     advice = ADVICE.get(exc.code or "")
     return f"{exc}; {advice}" if advice else str(exc)
+
+
+class ClosedStdout(io.TextIOBase):
+    """Stands for a standard output that was closed (``factlog status >&-``; Python then sets ``sys.stdout`` to
+    None and every print vanishes): writing to it is a broken pipe, so the command stops quietly with exit 1."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(errno.EBADF, "standard output is closed")
+
+    def fileno(self) -> int:  # rich asks, to size the terminal
+        raise BrokenPipeError(errno.EBADF, "standard output is closed")
+
+    @property
+    def buffer(self) -> Any:  # what `export` writes bytes to
+        return self
+
+
+def guard_closed_stdout() -> None:
+    if sys.stdout is None:
+        sys.stdout = ClosedStdout()
+
+
+def stdout_closed() -> bool:
+    return isinstance(sys.stdout, ClosedStdout)
 
 
 db_option = click.option(
@@ -69,6 +114,8 @@ def open_for(ctx: click.Context, *, write: bool) -> Any:
     """Open the log named by --db. Write commands create it; read commands need it to exist."""
     from ..log import DEFAULT_DB, open_log
 
+    if write and stdout_closed():  # the new event's id could not be reported: record nothing
+        ctx.exit(1)
     root = ctx.find_root().obj or {}
     path = root.get("db") or DEFAULT_DB
     with warnings.catch_warnings(record=True) as caught:

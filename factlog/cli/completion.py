@@ -21,6 +21,7 @@ def _items(ctx: click.Context, incomplete: str, rows: Callable[[Any], Iterable[t
     from click.shell_completion import CompletionItem
 
     from ..log import DEFAULT_DB, open_log
+    from ..visible import visible
 
     path = ctx.find_root().params.get("db") or os.environ.get("FACTLOG_DB") or DEFAULT_DB
     try:  # read-only: completing must not create, migrate or lock the log
@@ -28,7 +29,9 @@ def _items(ctx: click.Context, incomplete: str, rows: Callable[[Any], Iterable[t
     except Exception:  # completion must never print a traceback into the user's shell
         return []
     try:
-        return [CompletionItem(value, help=help) for value, help in rows(log) if value.startswith(incomplete)]
+        # a value a terminal would act on (an imported id with ESC in it) is left out: the shell shows it raw
+        return [CompletionItem(value, help=visible(help)) for value, help in rows(log)
+                if value.startswith(incomplete) and visible(value) == value]
     except Exception:  # not a factlog log, an older schema, a locked file: complete nothing
         return []
     finally:

@@ -4,6 +4,9 @@ A table always fits the width it is given: the terminal's, else ``$COLUMNS``, el
 terminal. When it does not fit, factlog gives way in this order: long texts (statements, labels, quotes) wrap
 at 60, event ids are shortened in the middle, texts wrap at 30, optional columns are left out, ids and names
 are cut with ``…``, and finally texts wrap tighter (``STAGES``). ``--json`` never depends on any of this.
+
+Every piece of text printed for people passes through ``factlog.visible`` here (table cells and titles in
+``print_table``, lines in ``say``): control characters from the log are shown escaped, never sent raw.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 import click
+
+from ..visible import visible
 
 STATUS_STYLES = {
     "confirmed": "bold green", "claimed": "yellow", "denied": "bold red", "disputed": "bold magenta",
@@ -61,6 +66,12 @@ class Marked(str):
     def plain(self) -> str:
         return self.replace(MARKS[0], "").replace(MARKS[1], "")
 
+    def visible(self) -> Marked:
+        """The same cell with its text escaped for a terminal and its marks kept."""
+        parts = self.replace(MARKS[1], MARKS[0]).split(MARKS[0])
+        return Marked("".join(visible(part) + (MARKS[i % 2] if i < len(parts) - 1 else "")
+                              for i, part in enumerate(parts)))
+
     def rich(self) -> Any:
         from rich.text import Text
 
@@ -74,6 +85,11 @@ def as_column(column: Column | str) -> Column:
     return column if isinstance(column, Column) else Column(column, COLUMN_KINDS.get(column, "text"))
 
 
+def say(line: str, err: bool = False) -> None:
+    """One line for people (``why``, summaries): any control character in it is shown escaped."""
+    click.echo(visible(line), err=err)
+
+
 def echo_json(rows: Iterable[Any]) -> None:
     """A JSON array on stdout, written item by item so memory does not grow with the output."""
     click.echo("[", nl=False)
@@ -85,14 +101,26 @@ def echo_json(rows: Iterable[Any]) -> None:
 
 
 def display_time(value: str | dt.datetime | None, utc: bool) -> str:
-    """A stored time for people, to the minute: in the local zone with its offset, or in UTC with --utc."""
+    """A stored time for people, to the minute: in the local zone with its offset, or in UTC with --utc.
+
+    A time whose local form would fall outside the years 1-9999 (9999-12-31T23:59Z east of UTC, year 1 west
+    of it) is shown in UTC, marked ``UTC`` like any other: every stored time can be shown in every zone."""
     if value is None:
         return ""
     moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-    if utc:
-        return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    local = moment.astimezone()
-    return local.strftime("%Y-%m-%d %H:%M ") + short_offset(local.utcoffset() or dt.timedelta(0))
+    if not utc:
+        try:
+            local = moment.astimezone()
+        except (OverflowError, OSError, ValueError):  # beyond what datetime (or the C library) can hold
+            pass
+        else:
+            return f"{minute_text(local)} {short_offset(local.utcoffset() or dt.timedelta(0))}"
+    return f"{minute_text(moment.astimezone(dt.timezone.utc))} UTC"
+
+
+def minute_text(moment: dt.datetime) -> str:
+    """``0001-01-01 00:00``: strftime's ``%Y`` would write year 1 as ``1``."""
+    return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d} {moment.hour:02d}:{moment.minute:02d}"
 
 
 def short_offset(offset: dt.timedelta) -> str:
@@ -205,7 +233,8 @@ BATCH = 1000
 def _batches(rows: Iterable[Sequence[Any]]) -> Iterator[list[list[Any]]]:
     batch: list[list[Any]] = []
     for row in rows:
-        batch.append([cell if isinstance(cell, Marked) else "" if cell is None else str(cell) for cell in row])
+        batch.append([cell.visible() if isinstance(cell, Marked) else "" if cell is None else visible(str(cell))
+                      for cell in row])
         if len(batch) == BATCH:
             yield batch
             batch = []
@@ -219,8 +248,8 @@ def _print_batch(out: Any, spec: list[Column], widths: list[int | None], cells: 
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0),
-                  header_style="bold", expand=False, show_header=header)
+    table = Table(title=visible(title) if title else None, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+                  padding=(0, 1, 0, 0), header_style="bold", expand=False, show_header=header)
     kept = [i for i, w in enumerate(widths) if w is not None]
     for i in kept:
         wraps = spec[i].kind == "text"

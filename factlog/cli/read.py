@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -182,10 +183,10 @@ def why(log: Any, fact_id: str, as_of: str | None, at_seq: int | None, valid_at:
 
 
 def print_explanation(explanation: dict) -> None:
-    from .output import display_time
+    from .output import display_time, say
 
     utc = show_utc()
-    echo = click.echo
+    echo = say  # each line holds text from the log: shown with its control characters escaped
     echo(f"{explanation['fact']}: {explanation['statement']}")
     echo(f"status: {explanation['status']}, because {explanation['rule']}")
     echo(f"label: {explanation['label']}")
@@ -202,18 +203,56 @@ def print_explanation(explanation: dict) -> None:
                  f" [seq {r['seq']}, {r['event_id']}]{quote}{reason}")
 
 
+TAMPERED = 3  # verify's exit status when the log was changed outside factlog; 1 is any other error
+
+
 @click.command()
-@click.option("--head", "anchored_head", metavar="HASH", help="A head printed earlier by 'factlog head'.")
+@click.option("--head", "anchored_head", metavar="HEAD",
+              help="A head printed earlier by 'factlog head': the hash, with or without the seq after it.")
 @with_log(write=False)
 def verify(log: Any, anchored_head: str | None) -> None:
-    """Recompute the hash chain; on damage, exit 1 naming the first bad seq.
+    """Recompute the hash chain, and check that the log still holds a head published earlier.
+
+    \b
+    Exit status:
+      0  the chain is intact (and holds HEAD)
+      3  the log was changed outside factlog: an event altered, moved or removed, HEAD not in it;
+         the error names the first bad seq
+      1  any other error: no log at that path, not a factlog log, a malformed HEAD
 
     \b
     Example:
-      factlog verify --head sha256:3f1c...
+      factlog verify --head "$(factlog head)"
     """
-    count, head = log.verify(anchored_head)
-    click.echo(f"ok: {count} events, chain intact, head {head}")
+    from ..errors import IntegrityError
+    from .common import one_line, with_advice
+    from .output import say
+
+    try:
+        count, head = log.verify(anchor_hash(anchored_head))
+    except IntegrityError as exc:
+        click.echo(f"Error: {one_line(with_advice(exc))}", err=True)
+        click.get_current_context().exit(TAMPERED)
+    say(f"ok: {count} events, chain intact, head {head}")
+
+
+HEAD_HASH = re.compile(r"[a-z0-9]+:[0-9a-f]{16,}")  # an algorithm tag and a hex digest
+
+
+def anchor_hash(text: str | None) -> str | None:
+    """The hash of what ``factlog head`` prints (``sha256:... SEQ``), pasted whole or the hash alone.
+
+    The seq is for people: the hash covers it, so a hash found in the chain is at one seq only."""
+    if text is None:
+        return None
+    parts = text.split()
+    hash_ok = len(parts) in (1, 2) and HEAD_HASH.fullmatch(parts[0]) is not None
+    if not hash_ok or not (len(parts) == 1 or parts[1].isascii() and parts[1].isdigit()):
+        from ..errors import InvalidInput
+
+        raise InvalidInput(f"--head takes what 'factlog head' prints (a hash such as sha256:3f1c..., then optionally"
+                           f" its seq), not {text!r}")
+    return parts[0]
 
 
 @click.command()
@@ -225,8 +264,10 @@ def head(log: Any) -> None:
     Example:
       factlog head
     """
+    from .output import say
+
     seq, digest = log.head()
-    click.echo(f"{digest} {seq}")
+    say(f"{digest} {seq}")
 
 
 @click.command()

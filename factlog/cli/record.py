@@ -36,7 +36,9 @@ def init(ctx: click.Context) -> None:
     log = open_for(ctx, write=True)
     try:
         count = log.count()
-        click.echo(f"log ready at {log.location} ({count} events)")
+        from ..visible import visible
+
+        click.echo(visible(f"log ready at {log.location} ({count} events)"))
     finally:
         log.close()
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import os
+import re
+import stat
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -89,6 +91,96 @@ class _CountedReader:
 
 
 @contextmanager
+def output_file(path: str) -> Iterator[IO[bytes]]:
+    """Where ``export -o PATH`` writes. A regular file (new or existing, also through a symlink, which stays a
+    symlink) is written atomically; a FIFO, a character device (``/dev/null``, a terminal) or an open file
+    named by ``/dev/stdout``, ``/dev/fd/N`` is written straight into, never replaced; anything else is refused."""
+    if path == "":
+        raise InvalidInput("-o needs a file name (or - for standard output)")
+    try:
+        mode: int | None = os.stat(path).st_mode  # follows every symlink, /dev/stdout's too
+    except FileNotFoundError:
+        mode = None  # a new file (or a symlink to one)
+    except OSError as exc:
+        raise FactlogError(f"cannot write {path}: {exc.strerror}") from None
+    if mode is not None and (stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or _names_open_file(path)):
+        with _straight(path, append=stat.S_ISREG(mode)) as out:
+            yield out
+    elif mode is None or stat.S_ISREG(mode):
+        with atomic_file(os.path.realpath(path)) as out:
+            yield out
+    else:
+        kind = "folder" if stat.S_ISDIR(mode) else "block device" if stat.S_ISBLK(mode) else "special file"
+        raise FactlogError(f"cannot write {path}: it is a {kind}; give a file, a FIFO, a character device or -")
+
+
+def _names_open_file(path: str) -> bool:
+    """Whether ``path`` reaches, link by link, an entry of ``/proc/PID/fd`` (as /dev/stdout and /dev/fd/1 do):
+    it stands for a file this process has open, which must be written as it is open, not replaced."""
+    current = os.path.abspath(path)
+    for _ in range(40):  # the kernel's own limit on links in a row
+        if FD_FOLDER.fullmatch(os.path.realpath(os.path.dirname(current))):
+            return True
+        if not os.path.islink(current):
+            return False
+        current = os.path.join(os.path.dirname(current), os.readlink(current))
+    return False
+
+
+FD_FOLDER = re.compile(r"/proc/\d+/fd")
+
+
+@contextmanager
+def _straight(path: str, append: bool) -> Iterator[IO[bytes]]:
+    flags = os.O_WRONLY | os.O_NOCTTY | (os.O_APPEND if append else 0)  # never O_CREAT or O_TRUNC: it exists
+    with os.fdopen(os.open(path, flags), "wb") as out:
+        mode = os.fstat(out.fileno()).st_mode
+        if not (append or stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)):  # swapped for a file since we looked
+            raise FactlogError(f"cannot write {path}: it changed while it was being opened")
+        yield out
+
+
+# A temp file of ours: ``.NAME.HOST.PID-RANDOM.factlog-tmp`` beside the file it becomes. A killed export leaves
+# it behind; the next export into that folder removes it once its process is gone (same host, same user).
+TEMP_SUFFIX = ".factlog-tmp"
+TEMP_NAME = re.compile(r"\..*\.(?P<host>[A-Za-z0-9-]+)\.(?P<pid>[0-9]+)-[0-9a-f]{8}" + re.escape(TEMP_SUFFIX))
+
+
+def _host() -> str:
+    import socket
+
+    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:64] or "host"
+
+
+def remove_stale_temps(folder: str) -> list[str]:
+    """Remove the temp files of exports into ``folder`` that were killed: provably ours (our name pattern, this
+    host, this user, a regular file) and whose process no longer runs. Returns their names."""
+    host, removed = _host(), []
+    with suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            found = TEMP_NAME.fullmatch(entry.name)
+            if not found or found["host"] != host or _alive(int(found["pid"])):
+                continue
+            with suppress(OSError):
+                if entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_uid == os.getuid():
+                    os.unlink(entry.path)
+                    removed.append(entry.name)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # another user's process, or a number no process can have: leave the file alone
+    return True
+
+
+@contextmanager
 def atomic_file(path: str) -> Iterator[IO[bytes]]:
     """A file that appears at ``path`` complete or not at all: a temp file beside it, renamed when done."""
     folder = os.path.dirname(os.path.abspath(path))
@@ -96,7 +188,9 @@ def atomic_file(path: str) -> Iterator[IO[bytes]]:
         raise FactlogError(f"cannot write {path}: folder {folder} does not exist")
     if os.path.isdir(path):
         raise FactlogError(f"cannot write {path}: it is a folder")
-    temp = os.path.join(folder, f".{os.path.basename(path)}.{os.urandom(4).hex()}.tmp")
+    remove_stale_temps(folder)
+    name = f".{os.path.basename(path)[:100]}.{_host()}.{os.getpid()}-{os.urandom(4).hex()}{TEMP_SUFFIX}"
+    temp = os.path.join(folder, name)
     descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
     try:
         with os.fdopen(descriptor, "wb") as out:
@@ -114,18 +208,24 @@ def atomic_file(path: str) -> Iterator[IO[bytes]]:
 
 
 def run_exporter(exporter: Any, provider: str, request: Any, target: IO[bytes], progress: Progress) -> None:
-    """Let ``exporter`` write ``request`` to ``target``; any failure becomes one error naming format and plugin."""
+    """Let ``exporter`` write ``request`` to ``target``; any failure becomes one error naming format and plugin,
+    whatever the exporter raised (a Ctrl-C of the user excepted)."""
     stream: Any = io.BufferedWriter(_Counted(target, progress.advance))
     if not exporter.binary:
         stream = io.TextIOWrapper(stream, encoding="utf-8", errors="strict", newline="")
+    from ..plugins import failure, plugin_code
+
     try:
-        exporter.write(request, stream)
-        if not stream.closed:
-            stream.flush()
+        with plugin_code() as interrupts:
+            exporter.write(request, stream)
+            if not stream.closed:
+                stream.flush()
     except BrokenPipeError:
         raise
-    except Exception as exc:
-        detail = str(exc) if isinstance(exc, FactlogError) else f"{type(exc).__name__}: {exc}"
+    except BaseException as exc:  # sys.exit, KeyboardInterrupt or anything else a plugin raises is its failure
+        if interrupts.is_users(exc):
+            raise
+        detail = str(exc) if isinstance(exc, FactlogError) else failure(exc)
         raise FactlogError(f"export as {exporter.name} (from plugin {provider}) failed: {detail}") from None
     finally:
         with suppress(Exception):
@@ -147,7 +247,9 @@ def choose_view(exporter: Any, view: str | None) -> str:
               help="beliefs (one row per fact), stances (fact x source) or events (the log). Default: beliefs, "
                    "or the format's only view.")
 @clock_options
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout.")
+@click.option("-o", "--output", metavar="FILE",
+              help="Write to FILE instead of stdout: a file atomically (a symlink is followed), a FIFO or a device"
+                   " straight; - is stdout.")
 @with_log(write=False)
 def export_command(log: Any, format_name: str, view: str | None, as_of: str | None, at_seq: int | None,
                    valid_at: str | None, output: str | None) -> None:
@@ -177,7 +279,7 @@ def export_command(log: Any, format_name: str, view: str | None, as_of: str | No
         return
     if os.path.exists(output) and any(os.path.exists(p) and os.path.samefile(output, p) for p in log.files()):
         raise InvalidInput(f"{output} is the log itself; export to another file")
-    with atomic_file(output) as out:
+    with output_file(output) as out:
         run_exporter(exporter, provider, request, out, Progress(f"exporting {exporter.name}"))
 
 

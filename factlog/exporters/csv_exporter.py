@@ -26,7 +26,25 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uf
 
 def neutralise(cell: str) -> str:
     """A cell a spreadsheet will show as text, never evaluate."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+    return "'" + cell if is_formula(cell) else cell
+
+
+def is_formula(cell: str) -> bool:
+    """Whether a spreadsheet might run ``cell``: it starts with a formula sign, also after blanks or invisible
+    characters (a space, NBSP, a BOM, a zero-width space, NUL ...), which some applications strip first."""
+    return cell.startswith(FORMULA_STARTS) or (
+        bool(cell) and _hidden(cell[0]) and _after_hidden(cell).startswith(FORMULA_STARTS))
+
+
+def _hidden(char: str) -> bool:
+    return char.isspace() or not char.isprintable()
+
+
+def _after_hidden(cell: str) -> str:
+    start = 0
+    while start < len(cell) and _hidden(cell[start]):
+        start += 1
+    return cell[start:]
 
 
 def flatten(value: Any) -> str:
@@ -90,9 +108,10 @@ def _writer(names: list[str], stream: IO[str]) -> Any:
 
 _LINE_END = "\r\n"
 # in a line of ASCII with no comma inside a cell, a cell starts right after each comma: these are the formula
-# starts that ``neutralise`` would have prefixed there (the others are not ASCII)
+# starts that ``neutralise`` would have prefixed there, after any ASCII blanks and controls (the others are not
+# ASCII); the pattern may find more than ``neutralise`` would prefix, never less: such lines take the cell path
 _FORMULA_AFTER_COMMA = re.compile(
-    ",[" + "".join(re.escape(start) for start in FORMULA_STARTS if start.isascii()) + "]"
+    ",[\x00-\x20\x7f]*[" + "".join(re.escape(start) for start in FORMULA_STARTS if start.isascii()) + "]"
 )
 
 

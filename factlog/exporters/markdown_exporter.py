@@ -77,7 +77,8 @@ def when(moment: dt.datetime | str | None) -> str:
         return ""
     if isinstance(moment, str):
         moment = dt.datetime.fromisoformat(moment)
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    # isoformat, not strftime: %Y writes year 1 as "1"
+    return moment.astimezone(dt.timezone.utc).isoformat(sep=" ", timespec="minutes")[:16] + " UTC"
 
 
 def table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> Iterator[str]:

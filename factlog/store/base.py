@@ -157,7 +157,7 @@ class LogStore(abc.ABC):
     def ids(self, table: str) -> list[str]: ...
 
     @abc.abstractmethod
-    def search(self, query: str, limit: int | None, marks: tuple[str, str], quoted: bool = False
+    def search(self, text: str, limit: int | None, marks: tuple[str, str], as_written: bool = True
                ) -> Iterator[dict[str, Any]]:
         """Full-text matches, best first, each with a snippet whose matched words are wrapped in ``marks``."""
 

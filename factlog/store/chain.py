@@ -41,7 +41,8 @@ def verify_chain(rows: Iterable[ChainRow], head: str | None,
     own checks of each event. Raises IntegrityError naming the first bad seq; returns the head (seq, hash).
 
     ``head``, when given, is a hash published earlier: it must still be in the chain."""
-    expected_prev, expected_seq, anchored = GENESIS.encode(), 1, head is None
+    # every chain starts at GENESIS: the head of an empty log, which any log holds
+    expected_prev, expected_seq, anchored = GENESIS.encode(), 1, head in (None, GENESIS)
     stray: tuple[int, bytes] | None = None
     for seq, fields, prev_hash, stored_hash in rows:
         if seq < expected_seq:  # only a seq below 1 sorts first: an event moved out of the log's range

@@ -1,7 +1,7 @@
 """The reliability scenarios of issue 5 at full counts, with figures. Not collected by pytest (CI runs the reduced
 counts in tests/test_reliability_*.py); run it before a release or after touching the store:
 
-    .venv/bin/python tests/reliability/run.py              # everything (about 5 minutes on 2 cores)
+    .venv/bin/python tests/reliability/run.py              # everything (about 6 minutes on 2 cores)
     .venv/bin/python tests/reliability/run.py kill-import  # one scenario; names are listed by --help
 
 Each scenario prints: runs, failures, and its figures (worst times). The exit status is 1 if any run failed.
@@ -247,8 +247,23 @@ def hostile_input(report: Report, runs: int, examples: int = 1000) -> None:
         report.run([] if code == 0 else [f"pytest exited {code}"])
 
 
+@scenario("hostile-text")
+def hostile_text(report: Report, runs: int, examples: int = 200) -> None:
+    """Issue 13: 200 logs of random control, bidi and separator characters through every human output (22
+    commands each): no raw control character may reach stdout or stderr."""
+    import pytest
+
+    os.environ["FACTLOG_HOSTILE_EXAMPLES"] = str(examples)
+    for _ in range(runs):
+        code = pytest.main(["-q", "-p", "no:cacheprovider", str(TESTS / "test_hostile_text.py"), "-k", "no_raw"])
+        module = sys.modules.get("test_hostile_text")
+        if module is not None:
+            report.count("outputs checked", module.CHECKED["outputs"])
+        report.run([] if code == 0 else [f"pytest exited {code}"])
+
+
 RUNS = {"load": 5, "deferred": 3, "kill-append": 20, "kill-import": 20, "resend": 10, "byte-flips": 1,
-        "disk-full": 3, "hostile-input": 1}
+        "disk-full": 3, "hostile-input": 1, "hostile-text": 1}
 
 
 def main() -> int:

@@ -59,12 +59,18 @@ def index_event(conn: sqlite3.Connection, seq: int, last: int | None = None) -> 
     conn.execute(FILL_SQL + " AND e.seq BETWEEN ? AND ?", (seq, seq if last is None else last))
 
 
-def search(conn: sqlite3.Connection, query: str, limit: int | None = 20,
-           marks: tuple[str, str] = ("**", "**")) -> Iterator[dict[str, Any]]:
-    """The best matches of an FTS5 ``query`` (words, "phrases", OR, NOT, prefix*), best first; in each
-    ``snippet`` the matched words are wrapped in ``marks``."""
-    if not query.strip():
+def search(conn: sqlite3.Connection, text: str, limit: int | None = 20,
+           marks: tuple[str, str] = ("**", "**"), as_written: bool = False) -> Iterator[dict[str, Any]]:
+    """The best matches of ``text``, best first: an FTS5 query (words, "phrases", OR, NOT, prefix*), or with
+    ``as_written`` words that must all match, punctuation and all. In each ``snippet`` the matched words are
+    wrapped in ``marks``."""
+    if not text.strip():
         raise InvalidInput("give some words to search for")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # bytes from the command line that are not UTF-8 (kept by Python as surrogates)
+        raise InvalidInput(f"cannot search for {text!r}: it is not valid UTF-8 text") from None
+    query = quote_query(text) if as_written else text
     sql = (
         f"SELECT s.seq, s.event_id, s.type, s.fact, s.source, s.field, s.text,"
         f" snippet({TABLE}, 0, ?, ?, '…', ?), b.status"
@@ -77,7 +83,8 @@ def search(conn: sqlite3.Connection, query: str, limit: int | None = 20,
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             raise
-        raise InvalidInput(f"cannot search for {query!r}: {exc}", code="search-syntax") from None
+        raise InvalidInput(f"cannot search for {text!r}: {exc} (FTS5 query syntax)",
+                           code="search-syntax") from None
     keys = ("seq", "event_id", "type", "fact", "source", "field", "text", "snippet", "fact_status")
     for row in found:
         yield dict(zip(keys, row))

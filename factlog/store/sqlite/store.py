@@ -70,6 +70,10 @@ class SQLiteStore(LogStore):
     def _prepare(self, create: bool) -> None:
         from . import migrations
 
+        encoding = self.conn.execute("PRAGMA encoding").fetchone()[0]
+        if encoding != "UTF-8":  # the hash chain is over UTF-8 bytes: a UTF-16 file would never verify
+            raise LogUnavailable(f"{self.path} is an SQLite file in {encoding}, not a factlog log (logs are UTF-8);"
+                                 " it was left untouched")
         tables = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if tables and not migrations.is_factlog(self.conn, tables):
             raise LogUnavailable(f"{self.path} is an SQLite file but not a factlog log; it was left untouched")
@@ -276,11 +280,11 @@ class SQLiteStore(LogStore):
         sql = {"sources": "SELECT id FROM sources ORDER BY id", "facts": "SELECT id FROM facts ORDER BY id"}[table]
         return [row[0] for row in self.conn.execute(sql)]
 
-    def search(self, query: str, limit: int | None, marks: tuple[str, str], quoted: bool = False
+    def search(self, text: str, limit: int | None, marks: tuple[str, str], as_written: bool = True
                ) -> Iterator[dict[str, Any]]:
-        from .search import quote_query, search
+        from .search import search
 
-        return search(self.conn, quote_query(query) if quoted else query, limit, marks)
+        return search(self.conn, text, limit, marks, as_written)
 
     def files(self) -> list[str]:
         return [self.path, self.path + "-wal", self.path + "-shm"]
