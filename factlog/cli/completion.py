@@ -15,6 +15,8 @@ from typing import Any
 
 import click
 
+from .common import log_path
+
 SHELLS = ("bash", "zsh", "fish")
 RECENT_STATEMENTS = 200  # retract completes among the newest statements, newest first
 
@@ -22,10 +24,9 @@ RECENT_STATEMENTS = 200  # retract completes among the newest statements, newest
 def _items(ctx: click.Context, incomplete: str, rows: Callable[[Any], Iterable[tuple[str, str]]]) -> list[Any]:
     from click.shell_completion import CompletionItem
 
-    from ..log import DEFAULT_DB
     from ..store import Store
 
-    path = ctx.find_root().params.get("db") or os.environ.get("FACTLOG_DB") or DEFAULT_DB
+    path = log_path(ctx)
     if not os.path.isfile(path):
         return []
     try:  # read-only: completing must not create, migrate or lock the log
