@@ -42,8 +42,20 @@ def startup(datasette: Any) -> Any:
         for name, database in datasette.databases.items():
             if not name.startswith("_") and await is_factlog_log(database):
                 factlog_databases(datasette).add(name)
+        if factlog_databases(datasette):
+            quiet_facet_suggestions(datasette)
 
     return inner
+
+
+def quiet_facet_suggestions(datasette: Any) -> None:
+    """Turn off Datasette's facet suggestions: the plugin names the facets worth having, and a suggestion
+    counts every row of the view first without a guard, so on a log of 100,000 events the count of
+    stances_view outlasts the 1 s SQL limit and Datasette 0.65 fails the whole page (simonw/datasette#2082)
+    rather than skip the suggestion. Datasette has no public way to change a setting after start-up."""
+    settings = getattr(datasette, "_settings", None)
+    if isinstance(settings, dict):
+        settings["suggest_facets"] = False
 
 
 @hookimpl

@@ -172,24 +172,37 @@ order by p.party, p.fact""",
         "title": "Sources by reliability",
         "description": "Every source, most reliable first (Admiralty A to F, then ungraded), with how often it "
                        f"spoke ({SAID}) and how many of its statements stand or were withdrawn.",
-        "sql": """select s.reliability, s.id as source, s.name, s.kind, s.party,
-  (select count(*) from events as e where e.source = s.id
-     and e.type in ('claim', 'confirm', 'deny', 'decline')) as statements,
-  (select count(*) from stances as st where st.source = s.id) as standing,
-  (select count(*) from events as r join events as e on e.id = r.target
-     where r.type = 'retract' and e.source = s.id) as withdrawn
+        # one pass over the events per count, not one per source: 0.2 s instead of 0.5 s at 100,000 events
+        "sql": """with said as (
+  select source, count(*) as n from events
+  where type in ('claim', 'confirm', 'deny', 'decline') group by source
+), standing as (
+  select source, count(*) as n from stances group by source
+), withdrawn as (
+  select e.source, count(*) as n from events as r join events as e on e.id = r.target
+  where r.type = 'retract' group by e.source
+)
+select s.reliability, s.id as source, s.name, s.kind, s.party, coalesce(said.n, 0) as statements,
+  coalesce(standing.n, 0) as standing, coalesce(withdrawn.n, 0) as withdrawn
 from sources as s
+left join said on said.source = s.id
+left join standing on standing.source = s.id
+left join withdrawn on withdrawn.source = s.id
 order by s.reliability is null, s.reliability, s.name""",
     },
     "search_said": {
         "title": "Search what was said",
-        "description": "Statements, quotes, notes and retraction reasons matching an FTS5 query (words, "
-                       "\"phrases\", OR, NOT, prefix*), best first.",
-        "sql": """select s.fact, b.status, s.source, s.type, s.field,
-  snippet(search_index, 0, '[', ']', '…', 16) as snippet, s.seq, s.event_id
-from search_index as s
+        "description": "The best 500 statements, quotes, notes and retraction reasons matching an FTS5 query "
+                       "(words, \"phrases\", OR, NOT, prefix*).",
+        # ranked inside the index, then joined: FTS5 stops at the best 500 (0.1 s, not 0.9 s, for a word
+        # found 30,000 times in 100,000 events)
+        "sql": """select s.fact, b.status, s.source, s.type, s.field, s.snippet, s.seq, s.event_id
+from (
+  select fact, source, type, field, seq, event_id, rank,
+    snippet(search_index, 0, '[', ']', '…', 16) as snippet
+  from search_index where search_index match :query order by rank limit 500
+) as s
 left join beliefs as b on b.fact = s.fact
-where search_index match :query
 order by s.rank, s.seq""",
     },
 }

@@ -179,6 +179,24 @@ def test_other_databases_are_left_alone(seed_log, tmp_path):
     assert "hash-chained" in answers["/belgorod/events"][1]
 
 
+def test_facet_suggestions_are_off_with_a_factlog_log_only(seed_log, tmp_path):
+    """The plugin's facets replace Datasette's suggestions, whose unguarded row count of a view fails the whole
+    page on a large log (Datasette 0.65); a Datasette without a factlog log keeps them."""
+    import sqlite3
+
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).close()
+
+    async def suggesting(*files):
+        datasette = Datasette([str(f) for f in files])
+        await datasette.invoke_startup()
+        page = await datasette.client.get("/belgorod/stances_view.json" if len(files) > 1 else "/other.json")
+        return datasette.setting("suggest_facets"), page.json().get("suggested_facets")
+
+    assert asyncio.run(suggesting(seed_log, other)) == (False, [])
+    assert asyncio.run(suggesting(other))[0] is True
+
+
 @pytest.mark.slow
 def test_the_datasette_command_loads_the_plugin_from_its_entry_point(seed_log, tmp_path):
     """``datasette LOG.db`` as a person runs it: the plugin found through an installed entry point."""
