@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from html import unescape
 from pathlib import Path
 
 BROWSERS = ("chromium-headless-shell", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -80,6 +81,4 @@ def measure(page: Path, size: tuple[int, int] = WINDOW) -> list[dict]:
         dom = run(f"--window-size={size[0]},{size[1]}", "--dump-dom", copy.as_uri()).decode("utf-8")
     found = re.search(r'<pre id="geometry">(.*?)</pre>', dom, re.S)
     assert found, "the measuring script did not run"
-    from html import unescape
-
     return json.loads(unescape(found.group(1)))
