@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..errors import FactlogError
-from .common import FactlogGroup, db_option, guard_closed_stdout
+from .common import FactlogGroup, accept_db_after, db_option, guard_closed_stdout
 
 __all__ = ["cli", "main"]
 
@@ -17,6 +17,8 @@ __all__ = ["cli", "main"]
 # A command imports only the modules up to its own: ``factlog claim`` never loads the code of export, search or
 # plugins (a write from the shell must start faster than importing factlog's dependencies takes).
 COMMAND_MODULES = ("record", "read", "transfer", "search_cmd", "completion", "plugins_cmd")
+# Commands that never open a log, so take no --db of their own.
+LOG_FREE_COMMANDS = ("completion", "plugins")
 
 
 class LazyGroup(FactlogGroup):
@@ -48,6 +50,11 @@ class LazyGroup(FactlogGroup):
             self._loading = False
         return True
 
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        super().add_command(cmd, name)
+        if (name or cmd.name) not in LOG_FREE_COMMANDS:
+            accept_db_after(cmd)
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         while cmd_name not in self._commands and self._load_next():
             pass
@@ -65,7 +72,7 @@ def cli(ctx: click.Context, db: str | None, tz: str | None, utc: bool) -> None:
     """Track contested facts: who claimed, confirmed, denied or declined what, and what is believed now.
 
     \b
-    The log is --db, else $FACTLOG_DB, else ./factlog.db (one log per investigation).
+    The log is --db (before or after the command), else $FACTLOG_DB, else ./factlog.db.
     Example:
       factlog claim belgorod-tochka-u --source butusov --quote "An OTR-21 Tochka-U hit the depot"
       factlog status belgorod-ukrainian-missile
@@ -73,6 +80,13 @@ def cli(ctx: click.Context, db: str | None, tz: str | None, utc: bool) -> None:
     \b
     Shell completion of commands, fact ids and source ids (bash; see 'factlog completion --help'):
       eval "$(_FACTLOG_COMPLETE=bash_source factlog)"
+
+    \b
+    Environment:
+      FACTLOG_DB            the log when --db is not given (else ./factlog.db)
+      FACTLOG_TZ            the zone of times typed without an offset, as --tz
+      FACTLOG_USER          who records the events (else your login name)
+      FACTLOG_LOAD_PLUGINS  the plugins to load: unset all, empty none, or names (a,b)
     """
     guard_closed_stdout()
     ctx.ensure_object(dict)

@@ -106,18 +106,48 @@ def stdout_closed() -> bool:
 
 db_option = click.option(
     "--db", metavar="PATH", envvar="FACTLOG_DB", show_envvar=True,
-    help="The log file (default: $FACTLOG_DB, else ./factlog.db).",
+    help="The log file (default: $FACTLOG_DB, else ./factlog.db); also accepted after the command.",
 )
+
+_DB_AFTER = "factlog.db_after_command"  # ctx.meta is shared by a command's context and its parents'
+
+
+def _remember_db(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.meta[_DB_AFTER] = value
+
+
+def accept_db_after(command: click.Command) -> None:
+    """Give ``command`` (each command of it, if a group) its own ``--db``, as datasette and sqlite-utils take a
+    database per command: ``factlog status --db x.db``. Given there, it wins over ``--db`` before the command
+    and over $FACTLOG_DB. The root group calls this once for every command it registers."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            accept_db_after(sub)
+    elif not any(param.name == "db" for param in command.params):
+        command.params.append(click.Option(
+            ["--db"], metavar="PATH", expose_value=False, callback=_remember_db,
+            help="The log file, as --db before the command (default: $FACTLOG_DB, else ./factlog.db)."))
+
+
+def log_path(ctx: click.Context) -> str:
+    """The log this command works on: --db after the command, else --db before it or $FACTLOG_DB (the root
+    option reads both), else ./factlog.db."""
+    from ..log import DEFAULT_DB
+
+    root = ctx.find_root()
+    return (ctx.meta.get(_DB_AFTER) or root.params.get("db") or (root.obj or {}).get("db")
+            or os.environ.get("FACTLOG_DB") or DEFAULT_DB)
 
 
 def open_for(ctx: click.Context, *, write: bool) -> Any:
     """Open the log named by --db. Write commands create it; read commands need it to exist."""
-    from ..log import DEFAULT_DB, open_log
+    from ..log import open_log
 
     if write and stdout_closed():  # the new event's id could not be reported: record nothing
         ctx.exit(1)
     root = ctx.find_root().obj or {}
-    path = root.get("db") or DEFAULT_DB
+    path = log_path(ctx)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LogWarning)
         log = open_log(path, create=write, tz=root.get("tz"))

@@ -13,6 +13,8 @@ from typing import Any
 
 import click
 
+from .common import log_path
+
 SHELLS = ("bash", "zsh", "fish")
 RECENT_STATEMENTS = 200  # retract completes among the newest statements, newest first
 
@@ -20,10 +22,10 @@ RECENT_STATEMENTS = 200  # retract completes among the newest statements, newest
 def _items(ctx: click.Context, incomplete: str, rows: Callable[[Any], Iterable[tuple[str, str]]]) -> list[Any]:
     from click.shell_completion import CompletionItem
 
-    from ..log import DEFAULT_DB, open_log
+    from ..log import open_log
     from ..visible import visible
 
-    path = ctx.find_root().params.get("db") or os.environ.get("FACTLOG_DB") or DEFAULT_DB
+    path = log_path(ctx)
     try:  # read-only: completing must not create, migrate or lock the log
         log = open_log(path, create=False, read_only=True)
     except Exception:  # completion must never print a traceback into the user's shell

@@ -1,7 +1,8 @@
 """The built-in ``markdown`` exporter: the journalist's report, in CommonMark with GitHub tables.
 
 Per fact a section: statement, status, label, party stances, a table of the standing statements (source,
-stance, when, quote, link) and the history of its status. User text can hold anything, so every piece of it
+stance, when, quote, link), one of the withdrawn statements with the reason given for each retraction, and the
+history of its status. User text can hold anything, so every piece of it
 goes through ``inline``: line breaks become spaces and every character that Markdown or GitHub would read as
 syntax (emphasis, code, links, HTML, entities, table pipes, math, mentions) is backslash-escaped. Links are
 made only for http, https and mailto URLs; any other URL (``javascript:``, ``data:``...) shows as plain text.
@@ -26,6 +27,10 @@ from .text import REPLACEMENT, valid_text
 # ASCII characters that start Markdown or GitHub syntax mid-line. Any ASCII punctuation may be escaped in
 # CommonMark, so escaping more than needed is always safe.
 _SYNTAX = re.compile(r"([\\`*_~\[\]<>&|$#@])")
+# GitHub (and markdown-it's linkify) turn bare "http://...", "ftp://..." and "www...." into links by scanning the
+# raw source, backslash escapes included, so an escaped character in such a URL would show its backslash.
+# Escaping the colon or the dot that starts them keeps user text plain text; links come only from the url field.
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto)(:)|(www)(\.)")
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
 SAFE_SCHEMES = ("http", "https", "mailto")
 _URL_SAFE = "/:?#[]@!$*+,;=%~-._&"
@@ -40,7 +45,8 @@ def plain(text: str | None) -> str:
 
 def inline(text: str | None) -> str:
     """User text made safe to place anywhere inline, including a table cell: it renders as itself."""
-    return _SYNTAX.sub(r"\\\1", plain(text))
+    escaped = _SYNTAX.sub(r"\\\1", plain(text))
+    return _AUTOLINK.sub(lambda m: f"{m[1] or m[3]}\\{m[2] or m[4]}", escaped)
 
 
 def safe_link(url: str | None) -> tuple[str, str] | None:
@@ -125,6 +131,10 @@ def stance_cells(record: StatementRecord, sources: Mapping[str, SourceInfo]) -> 
             inline(record.quote), link(record.url)]
 
 
+def withdrawn_cells(record: StatementRecord, sources: Mapping[str, SourceInfo]) -> list[str]:
+    return [*stance_cells(record, sources), inline(record.retract_reason)]
+
+
 def change_cells(change: Change, sources: Mapping[str, SourceInfo]) -> list[str]:
     event = change.event
     return [str(event.seq), when(event.observed_at), inline(describe(change, sources)), change.after.status,
@@ -152,6 +162,10 @@ def section(belief: Belief, history: list[Change], sources: Mapping[str, SourceI
                        (stance_cells(r, sources) for r in belief.standing))
     else:
         lines.append("No standing statements.")
+    if belief.withdrawn:  # as the HTML report: what was said and taken back, and why
+        lines += ["", "### Withdrawn statements", ""]
+        lines += table(["Source", "Stance", "When", "Quote", "Link", "Withdrawn because"],
+                       (withdrawn_cells(r, sources) for r in belief.withdrawn))
     lines += ["", "### History", ""]
     lines += table(["Seq", "When", "Event", "Status", "Label"], (change_cells(c, sources) for c in history))
     return lines + [""]

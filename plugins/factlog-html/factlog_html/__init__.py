@@ -69,6 +69,7 @@ svg .mark .hollow { fill: #fff; stroke: #57606a; stroke-width: 2.5; }
 svg .mark.standing { stroke: var(--fg); stroke-width: 1.5; }
 svg .mark.superseded { opacity: .5; } svg .mark.withdrawn { opacity: .3; }
 svg .withdrawal { stroke: #6e7781; stroke-width: 1.5; fill: none; }
+svg .break { fill: #fff; stroke: var(--muted); }
 @media print { body { margin: 0; max-width: none; } }
 """
 
@@ -78,7 +79,7 @@ LEGEND = (
     '<span class="key asserts">●</span> claim, <span class="key asserts">◆</span> confirm, '
     '<span class="key denies">■</span> deny, <span class="key declines">○</span> decline; outlined marks stand, '
     "faded ones were superseded by the source's later statement, pale ones with × were withdrawn. "
-    "A dashed line marks when the event itself took place.</p>"
+    "A dashed line marks when the event itself took place; a slanted cut, a stretch of time left out.</p>"
 )
 
 

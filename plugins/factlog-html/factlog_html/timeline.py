@@ -55,9 +55,13 @@ class Timeline:
         """The sources, in the order they first spoke."""
         return list(dict.fromkeys(mark.source for mark in sorted(self.marks, key=lambda m: m.at)))
 
-    def span(self) -> tuple[dt.datetime, dt.datetime] | None:
+    def moments(self) -> list[dt.datetime]:
+        """Every moment drawn: statements, withdrawals, status changes and the event itself."""
         times = [m.at for m in self.marks] + [m.withdrawn_at for m in self.marks if m.withdrawn_at]
-        times += [s.start for s in self.segments[1:]] + ([self.occurred_at] if self.occurred_at else [])
+        return times + [s.start for s in self.segments[1:]] + ([self.occurred_at] if self.occurred_at else [])
+
+    def span(self) -> tuple[dt.datetime, dt.datetime] | None:
+        times = self.moments()
         return (min(times), max(times)) if times else None
 
 
@@ -136,11 +140,10 @@ AXIS_H = 34
 
 def render(timeline: Timeline, names: Mapping[str, SourceInfo]) -> str:
     """The timeline as one inline ``<svg>`` element: no script, no external reference."""
-    span = timeline.span()
-    if span is None:
+    moments = timeline.moments()
+    if not moments:
         return ""
-    lo, hi = _padded(*span)
-    scale = _Scale(lo, hi)
+    scale = _Scale(moments)
     lanes = timeline.lanes()
     height = LANE_Y + LANE_H * len(lanes) + AXIS_H
     parts = [
@@ -150,21 +153,95 @@ def render(timeline: Timeline, names: Mapping[str, SourceInfo]) -> str:
         *_band(timeline, scale),
         *_lanes(lanes, names),
         *_occurred(timeline, scale, height),
-        *_marks_svg(timeline, lanes, scale, names),
         *_axis(scale, height),
+        *_breaks(scale, height),
+        *_marks_svg(timeline, lanes, scale, names),
         "</svg>",
     ]
     return "\n".join(parts)
 
 
 class _Scale:
-    def __init__(self, lo: dt.datetime, hi: dt.datetime):
-        self.lo, self.hi = lo, hi
+    """Time to x. One linear piece per cluster of moments: a gap far longer than everything else on the
+    timeline (a typo'd year, a correction recorded years later) is cut out and drawn as a break, so the
+    statements on either side keep their room instead of collapsing into one point."""
+
+    def __init__(self, moments: Sequence[dt.datetime]):
+        self.pieces = _pieces(_clusters(sorted(set(moments))))
+        self.lo, self.hi = self.pieces[0].lo, self.pieces[-1].hi
+
+    def x(self, moment: dt.datetime) -> float:
+        for index, piece in enumerate(self.pieces):
+            if moment <= piece.hi or index + 1 == len(self.pieces):
+                if moment < piece.lo:  # before the first piece, or inside the break before this one
+                    return piece.x0 if index == 0 else self.breaks()[index - 1]
+                return piece.x(moment)
+        raise AssertionError("unreachable")
+
+    def breaks(self) -> list[float]:
+        """The x of each break, halfway between two pieces."""
+        return [round((a.x1 + b.x0) / 2, 1) for a, b in zip(self.pieces, self.pieces[1:])]
+
+
+@frozen
+class _Piece:
+    lo: dt.datetime
+    hi: dt.datetime
+    x0: float
+    x1: float
 
     def x(self, moment: dt.datetime) -> float:
         moment = min(max(moment, self.lo), self.hi)
-        fraction = (moment - self.lo) / (self.hi - self.lo)
-        return round(GUTTER + fraction * (WIDTH - GUTTER - RIGHT), 1)
+        if self.hi == self.lo:
+            return round((self.x0 + self.x1) / 2, 1)
+        return round(self.x0 + (moment - self.lo) / (self.hi - self.lo) * (self.x1 - self.x0), 1)
+
+
+BREAK_RATIO = 10  # a gap is cut out when it is ten times longer than the moments it separates span together
+MOST_PIECES = 4
+BREAK_W = 26
+SOLO_W = 70  # the room of a lone moment between breaks
+
+
+def _clusters(moments: list[dt.datetime]) -> list[list[dt.datetime]]:
+    """The moments, split at each gap that dwarfs the spans it separates (at most MOST_PIECES groups).
+
+    Bottom-up, shortest gap first: each gap joins the groups on its two sides unless it is BREAK_RATIO times
+    longer than they span together; so 2002, then hours of 2022, then 2026 make three groups, and a night
+    between two mornings of one story stays drawn to scale.
+    """
+    first = list(range(len(moments)))  # for a group [a, b]: first[b] == a and last[a] == b
+    last = list(range(len(moments)))
+    cuts: list[tuple[dt.timedelta, int]] = []
+    for i in sorted(range(len(moments) - 1), key=lambda i: moments[i + 1] - moments[i]):
+        gap = moments[i + 1] - moments[i]
+        inner = (moments[i] - moments[first[i]]) + (moments[last[i + 1]] - moments[i + 1])
+        if inner and gap > BREAK_RATIO * inner:
+            cuts.append((gap, i + 1))
+            continue
+        first[last[i + 1]], last[first[i]] = first[i], last[i + 1]
+    kept = sorted(index for _, index in sorted(cuts, reverse=True)[:MOST_PIECES - 1])
+    bounds = [0, *kept, len(moments)]
+    return [moments[a:b] for a, b in zip(bounds, bounds[1:])]
+
+
+def _pieces(clusters: list[list[dt.datetime]]) -> list[_Piece]:
+    """Each cluster's share of the width: a lone moment (one late correction, one typo) gets SOLO_W, the
+    clusters with a span share the rest by how many moments they hold, so the story keeps its bulk."""
+    room = WIDTH - GUTTER - RIGHT - BREAK_W * (len(clusters) - 1)
+    solo = [len(set(cluster)) == 1 for cluster in clusters]
+    if all(solo):
+        widths = [room / len(clusters)] * len(clusters)
+    else:
+        spread = room - SOLO_W * sum(solo)
+        total = sum(len(c) for c, alone in zip(clusters, solo) if not alone)
+        widths = [SOLO_W if alone else spread * len(c) / total for c, alone in zip(clusters, solo)]
+    pieces, x = [], float(GUTTER)
+    for cluster, width, alone in zip(clusters, widths, solo):
+        lo, hi = (cluster[0], cluster[0]) if alone and len(clusters) > 1 else _padded(cluster[0], cluster[-1])
+        pieces.append(_Piece(lo, hi, round(x, 1), round(x + width, 1)))
+        x += width + BREAK_W
+    return pieces
 
 
 def _padded(lo: dt.datetime, hi: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
@@ -199,9 +276,19 @@ def _band(timeline: Timeline, scale: _Scale) -> Iterable[str]:
         yield (f'<rect class="band status-{escape(segment.status, quote=True)}" '
                f'data-status="{escape(segment.status, quote=True)}"{start} x="{x0}" y="{BAND_Y}" '
                f'width="{width}" height="{BAND_H}"><title>{escape(segment.status + since)}</title></rect>')
-        if width > 8 * len(segment.status) + 8:
-            yield (f'<text class="band-label" x="{round(x0 + 5, 1)}" y="{BAND_Y + 14}">'
+        at = _label_room(x0, x1, scale.breaks(), 8 * len(segment.status) + 8)
+        if at is not None:
+            yield (f'<text class="band-label" x="{round(at + 5, 1)}" y="{BAND_Y + 14}">'
                    f"{escape(segment.status)}</text>")
+
+
+def _label_room(x0: float, x1: float, breaks: Sequence[float], need: float) -> float | None:
+    """Where in the band from x0 to x1 a label of width ``need`` fits between the breaks, if anywhere."""
+    cuts = [x for x in breaks if x0 < x < x1]
+    for start, end in zip([x0, *(x + 8 for x in cuts)], [*(x - 8 for x in cuts), x1]):
+        if end - start > need:
+            return start
+    return None
 
 
 def _lanes(lanes: Sequence[str], names: Mapping[str, SourceInfo]) -> Iterable[str]:
@@ -273,11 +360,44 @@ def _shape(kind: str, x: float, y: float) -> str:
 def _axis(scale: _Scale, height: int) -> Iterable[str]:
     y = height - AXIS_H + 6
     yield f'<line class="axis" x1="{GUTTER}" x2="{WIDTH - RIGHT}" y1="{y}" y2="{y}"/>'
-    for moment, text in ticks(scale.lo, scale.hi):
-        x = scale.x(moment)
-        anchor = "start" if x < GUTTER + 40 else "end" if x > WIDTH - RIGHT - 40 else "middle"
+    for x, text, anchor in _tick_labels(scale):
         yield (f'<line class="tick" x1="{x}" x2="{x}" y1="{y}" y2="{y + 4}"/>'
                f'<text class="tick-label" x="{x}" y="{y + 17}" text-anchor="{anchor}">{escape(text)}</text>')
+
+
+CHAR_W = 6.6  # a generous width of one character of the 11px tick labels, to keep labels apart
+
+
+def _tick_labels(scale: _Scale) -> list[tuple[float, str, str]]:
+    """Ticks of every piece, each label anchored so it stays inside the drawing, and any label that would
+    touch the one before it dropped."""
+    broken = len(scale.pieces) > 1
+    kept: list[tuple[float, str, str]] = []
+    right_edge = float("-inf")
+    for piece in scale.pieces:
+        if piece.lo == piece.hi:  # one moment between breaks: its date, with the year
+            marks = [(piece.lo, _day(piece.lo, year=True))]
+        else:
+            marks = ticks(piece.lo, piece.hi, max(1, round((piece.x1 - piece.x0) / 95)), year=broken)
+        for moment, text in marks:
+            x = piece.x(moment)
+            width = len(text) * CHAR_W
+            anchor = "start" if x - width / 2 < GUTTER else "end" if x + width / 2 > WIDTH - RIGHT else "middle"
+            left = x if anchor == "start" else x - width if anchor == "end" else x - width / 2
+            if left < right_edge + 8:
+                continue
+            kept.append((x, text, anchor))
+            right_edge = left + width
+    return kept
+
+
+def _breaks(scale: _Scale, height: int) -> Iterable[str]:
+    """A slanted cut through the band, the lanes and the axis where a long gap of time is left out."""
+    bottom = height - AXIS_H + 10
+    for x, (before, after) in zip(scale.breaks(), zip(scale.pieces, scale.pieces[1:])):
+        gap = escape(f"{when(before.hi)} to {when(after.lo)} not drawn to scale")
+        yield (f'<path class="break" d="M{x - 7} {bottom}L{x - 1} {BAND_Y - 2}H{x + 7}L{x + 1} {bottom}Z">'
+               f"<title>{gap}</title></path>")
 
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -286,8 +406,14 @@ STEPS = (MINUTE, 5 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 3 * HOUR,
          2 * DAY, 7 * DAY, 14 * DAY)
 
 
-def ticks(lo: dt.datetime, hi: dt.datetime, most: int = 6) -> list[tuple[dt.datetime, str]]:
-    """Round moments between ``lo`` and ``hi`` (UTC minutes, hours, days or months) and their labels."""
+def _day(moment: dt.datetime, year: bool = False) -> str:
+    moment = moment.astimezone(dt.timezone.utc)
+    return f"{moment.day} {MONTHS[moment.month - 1]}" + (f" {moment.year}" if year else "")
+
+
+def ticks(lo: dt.datetime, hi: dt.datetime, most: int = 6, year: bool = False) -> list[tuple[dt.datetime, str]]:
+    """Round moments between ``lo`` and ``hi`` (UTC minutes, hours, days or months) and their labels; with
+    ``year``, the first label names the year whatever the step."""
     span = (hi - lo).total_seconds()
     step = next((step for step in STEPS if span / step <= most), None)
     if step is None:
@@ -301,7 +427,8 @@ def ticks(lo: dt.datetime, hi: dt.datetime, most: int = 6) -> list[tuple[dt.date
             labels.append(day if last_day else f"{day} {moment.year}")
         else:
             clock = moment.strftime("%H:%M")
-            labels.append(clock if day == last_day else f"{day} {clock}")
+            first = f"{day} {moment.year}" if year and last_day is None else day
+            labels.append(clock if day == last_day else f"{first} {clock}")
         last_day = day
     return list(zip(moments, labels)) or [(lo, when(lo)), (hi, when(hi))]
 
