@@ -42,4 +42,5 @@ class Projector:
 
     def finish(self, last_seq: int) -> None:
         self.flush()
-        self.store.mark_projected(last_seq)
+        if last_seq:  # as after a rebuild, an empty log records no watermark
+            self.store.mark_projected(last_seq)
