@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from .state import VERB_OF_TYPE, Belief, FactState, SourceInfo, StatementRecord, in_speaker_order, party_name
+from .state import (
+    VERB_OF_TYPE,
+    Belief,
+    FactState,
+    PartyInfo,
+    SourceInfo,
+    StatementRecord,
+    display_name,
+    in_speaker_order,
+)
 
 # The order in which a label reads out its groups, after the group that gives the status its name.
 _LABEL_ORDER = ("confirmed", "claimed", "denied", "split", "unconfirmed", "declined", "withdrawn")
@@ -71,6 +80,7 @@ def label(
     withdrawn: Iterable[StatementRecord],
     parties: Mapping[str, str],
     sources: Mapping[str, SourceInfo],
+    party_names: Mapping[str, PartyInfo] | None = None,
 ) -> str:
     """One line: ``claimed: by Yuriy Butusov, TASS; unconfirmed by Ukraine; declined by Russia``.
 
@@ -95,7 +105,7 @@ def label(
             withdrawn_parties.add(party)
     for party, stance in parties.items():
         verb = _party_verb(stance, said_by_party.get(party, set()), party in withdrawn_parties)
-        groups.setdefault(verb, []).append(party_name(party))
+        groups.setdefault(verb, []).append(display_name(party, party_names))
     for source_id in dict.fromkeys(withdrawn_sources):
         groups.setdefault("withdrawn", []).append(sources[source_id].name)
     lead = _STATUS_GROUP.get(status)
@@ -124,27 +134,30 @@ def _label_group(verb: str, names: list[str]) -> str:
     return f"{'split within' if verb == 'split' else verb + ' by'} {', '.join(names)}"
 
 
-def derive(state: FactState, sources: Mapping[str, SourceInfo]) -> Belief:
-    """The belief about a fact, from its folded state and the sources that spoke about it."""
+def derive(state: FactState, sources: Mapping[str, SourceInfo],
+           parties: Mapping[str, PartyInfo] | None = None) -> Belief:
+    """The belief about a fact, from its folded state, the sources that spoke about it (as the log describes them
+    at that point: registrations and amendments folded) and the registered parties, whose names labels use."""
     standing = standing_statements(state)
     withdrawn = state.withdrawn
     standing_sources = {r.source for r in standing}
     # A withdrawn decline took no stance, so withdrawing it neither retracts the fact nor reads "withdrawn".
-    unsaid = in_speaker_order({r.source: r for r in withdrawn if r.type != "decline" and r.source not in standing_sources}
-                       .values(), state.first_said)
+    unsaid_by_source = {r.source: r for r in withdrawn if r.type != "decline" and r.source not in standing_sources}
+    unsaid = in_speaker_order(unsaid_by_source.values(), state.first_said)
     status = fact_status(standing, any(r.type != "decline" for r in withdrawn))
-    parties = party_stances(state, standing, sources)
+    stances = party_stances(state, standing, sources)
     return Belief(
         fact=state.fact,
         statement=state.statement,
         status=status,
-        label=label(status, standing, unsaid, parties, sources),
-        parties=parties,
+        label=label(status, standing, unsaid, stances, sources, parties),
+        parties=stances,
         sources={r.source: r.stance for r in standing},
         standing=tuple(standing),
         withdrawn=withdrawn,
         updated_seq=state.updated_seq,
         statement_count=len(state.statements),
+        voided=state.voided,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .state import VERB_OF_TYPE, Belief, SourceInfo, StatementRecord
+from .state import VERB_OF_TYPE, Belief, SourceInfo, StatementRecord, VoidRecord
 
 _STATUS_RULES = {
     "disputed": "standing assertions and standing denials",
@@ -54,6 +54,7 @@ def explain(belief: Belief, sources: Mapping[str, SourceInfo]) -> dict:
         "parties": party_reasons,
         "standing": [_record_fields(r, sources) for r in belief.standing],
         "withdrawn": [_record_fields(r, sources) for r in belief.withdrawn],
+        "voided": [_void_fields(v, sources) for v in belief.voided],
     }
 
 
@@ -65,4 +66,13 @@ def _record_fields(record: StatementRecord, sources: Mapping[str, SourceInfo]) -
         "observed_at": record.observed_at.isoformat(), "recorded_at": record.recorded_at.isoformat(),
         "quote": record.quote, "url": record.url, "credibility": record.credibility,
         "retracted_by": record.retracted_by, "retract_reason": record.retract_reason,
+    }
+
+
+def _void_fields(void: VoidRecord, sources: Mapping[str, SourceInfo]) -> dict:
+    """A statement or retraction voided as a recording error (``why`` lists them in their own section)."""
+    return {
+        "event_id": void.event_id, "type": void.type, "source": void.source,
+        "source_name": sources[void.source].name, "voided_by": void.voided_by, "void_seq": void.void_seq,
+        "reason": void.reason,
     }

@@ -9,7 +9,8 @@ from functools import singledispatch
 from attrs import evolve
 
 from .. import events as ev
-from .state import FactState, StatementRecord, in_speaker_order
+from .state import FactState, StatementRecord, VoidRecord, in_speaker_order
+
 
 def apply(state: FactState | None, event: ev.Event) -> FactState | None:
     """Fold one event into a fact's state: state + event → state."""
@@ -48,6 +49,21 @@ def _(event: ev.Retract, state: FactState | None) -> FactState | None:
     return fold_retraction(state, event.target, event.id, event.reason, event.seq or 0)
 
 
+@_apply.register
+def _(event: ev.FactAmended, state: FactState | None) -> FactState | None:
+    if state is None:
+        return None
+    return fold_amended(state, event.statement, event.add_parties, event.remove_parties, event.add_tags,
+                        event.remove_tags, event.occurred_at, event.seq or 0)
+
+
+@_apply.register
+def _(event: ev.StatementVoided, state: FactState | None) -> FactState | None:
+    if state is None:
+        return None
+    return fold_void(state, event.target, event.id, event.reason, event.seq or 0)
+
+
 # The rules themselves, one function per kind of event, on plain values: ``apply`` calls them with the fields of
 # an event, and a rebuild calls them with the columns of a stored row, without building the event first.
 # Each builds the new FactState with its constructor rather than ``evolve``, which costs three times as much.
@@ -62,7 +78,7 @@ def fold_opened(fact: str, statement: str, parties: tuple[str, ...], tags: tuple
 def fold_reworded(state: FactState, statement: str, seq: int) -> FactState:
     """A ``fact-reworded`` event: the new statement; everything said about the fact stays."""
     return FactState(state.fact, statement, state.parties, state.tags, state.occurred_at, state.opened_seq, seq,
-                     state.statements, state.first_said, state.standing, state.withdrawn)
+                     state.statements, state.first_said, state.standing, state.withdrawn, state.voided)
 
 
 def fold_statement(state: FactState, record: StatementRecord) -> FactState:
@@ -92,7 +108,8 @@ def fold_statements(state: FactState, records: Sequence[StatementRecord]) -> Fac
     first_said = tuple(sorted((when, source) for source, when in first.items())) if spoke_earlier else state.first_said
     standing = in_speaker_order(held.values(), first_said) if changed or spoke_earlier else state.standing
     return FactState(state.fact, state.statement, state.parties, state.tags, state.occurred_at, state.opened_seq,
-                     records[-1].seq, state.statements + tuple(records), first_said, standing, state.withdrawn)
+                     records[-1].seq, state.statements + tuple(records), first_said, standing, state.withdrawn,
+                     state.voided)
 
 
 def fold_retraction(state: FactState, target: str, retract_id: str, reason: str | None, seq: int) -> FactState:
@@ -113,7 +130,58 @@ def fold_retraction(state: FactState, target: str, retract_id: str, reason: str 
         standing = in_speaker_order((*standing, fallback), state.first_said) if fallback else standing
     withdrawn = tuple(r for r in records if r.retracted_by is not None)
     return FactState(state.fact, state.statement, state.parties, state.tags, state.occurred_at, state.opened_seq,
-                     seq, records, state.first_said, standing, withdrawn)
+                     seq, records, state.first_said, standing, withdrawn, state.voided)
+
+
+def fold_amended(state: FactState, statement: str | None, add_parties: Sequence[str], remove_parties: Sequence[str],
+                 add_tags: Sequence[str], remove_tags: Sequence[str], occurred_at: dt.datetime | None,
+                 seq: int) -> FactState:
+    """A ``fact-amended`` event: what it gives replaces or changes the fact's own fields; everything said about
+    the fact stays. Added parties and tags go after the kept ones, in the order given."""
+    return FactState(state.fact, state.statement if statement is None else statement,
+                     _changed(state.parties, add_parties, remove_parties), _changed(state.tags, add_tags, remove_tags),
+                     state.occurred_at if occurred_at is None else occurred_at, state.opened_seq, seq,
+                     state.statements, state.first_said, state.standing, state.withdrawn, state.voided)
+
+
+def _changed(items: tuple[str, ...], added: Sequence[str], removed: Sequence[str]) -> tuple[str, ...]:
+    kept = [item for item in items if item not in removed]
+    return (*kept, *(item for item in dict.fromkeys(added) if item not in kept))
+
+
+def fold_void(state: FactState, target: str, void_id: str, reason: str | None, seq: int) -> FactState:
+    """A ``statement-voided`` event. A voided statement leaves the fact as if it had never been recorded (no
+    stance, no "withdrawn by", no speaker); a voided retraction gives its statement back. The state as it was
+    if the target is not in view (a statement said after --valid-at, or not a statement or retraction of it)."""
+    records = state.statements
+    for index, record in enumerate(records):
+        if record.event_id == target:
+            kept = (*records[:index], *records[index + 1:])
+            return _recounted(state, kept, seq, VoidRecord(target, record.type, record.source, void_id, seq, reason))
+        if record.retracted_by == target:
+            restored = evolve(record, retracted_by=None, retract_reason=None)
+            kept = (*records[:index], restored, *records[index + 1:])
+            return _recounted(state, kept, seq, VoidRecord(target, "retract", record.source, void_id, seq, reason))
+    return state
+
+
+def _recounted(state: FactState, records: tuple[StatementRecord, ...], seq: int, void: VoidRecord) -> FactState:
+    """The state with ``records`` as its statements, its speakers, standing and withdrawn statements counted
+    again from them (what folding them one at a time gives: a void is rare, so it need not be incremental)."""
+    first: dict[str, dt.datetime] = {}
+    held: dict[str, StatementRecord] = {}
+    for record in records:
+        known = first.get(record.source)
+        if known is None or record.observed_at < known:
+            first[record.source] = record.observed_at
+        current = held.get(record.source)
+        if record.retracted_by is None and (current is None or record.order > current.order):
+            held[record.source] = record
+    first_said = tuple(sorted((when, source) for source, when in first.items()))
+    withdrawn = tuple(r for r in records if r.retracted_by is not None)
+    return FactState(state.fact, state.statement, state.parties, state.tags, state.occurred_at, state.opened_seq,
+                     seq, records, first_said, in_speaker_order(held.values(), first_said), withdrawn,
+                     (*state.voided, void))
 
 
 def _latest_standing(records: Iterable[StatementRecord], source: str) -> StatementRecord | None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cache
+from typing import TypeVar
 
 from attrs import frozen
 
 from .. import events as ev
+
+_T = TypeVar("_T")
 
 STANCE_OF_TYPE = {"claim": "asserts", "confirm": "asserts", "deny": "denies", "decline": "declines"}
 VERB_OF_TYPE = {"claim": "claimed", "confirm": "confirmed", "deny": "denied", "decline": "declined"}
@@ -41,6 +44,38 @@ class SourceInfo:
     @classmethod
     def from_event(cls, event: ev.SourceRegistered) -> SourceInfo:
         return cls(event.source, event.name, event.kind, event.party, event.reliability, event.url)
+
+    def amended(self, event: ev.SourceAmended) -> SourceInfo:
+        """The source as a ``source-amended`` event leaves it: each field it gives replaces the old one."""
+        party = None if event.no_party else event.party if event.party is not None else self.party
+        return SourceInfo(self.id, _given(event.name, self.name), _given(event.kind, self.kind), party,
+                          _given(event.reliability, self.reliability), _given(event.url, self.url))
+
+
+@frozen
+class PartyInfo:
+    """A registered party: what ``party-registered`` (and later ``party-amended``) events say of it."""
+
+    id: str
+    name: str
+    kind: str = "other"
+
+    @classmethod
+    def from_event(cls, event: ev.PartyRegistered) -> PartyInfo:
+        return cls(event.party, event.name, event.kind)
+
+    def amended(self, event: ev.PartyAmended) -> PartyInfo:
+        return PartyInfo(self.id, _given(event.name, self.name), _given(event.kind, self.kind))
+
+
+def _given(new: _T | None, old: _T) -> _T:
+    return old if new is None else new
+
+
+def display_name(party: str, parties: Mapping[str, PartyInfo] | None = None) -> str:
+    """A party as labels name it: its registered name ("NATO"), or else its slug in title case ("Nato")."""
+    info = parties.get(party) if parties else None
+    return info.name if info is not None else party_name(party)
 
 
 @frozen
@@ -78,6 +113,18 @@ class StatementRecord:
 
 
 @frozen
+class VoidRecord:
+    """An event of the fact voided as a recording error, and the void that took it out of every view."""
+
+    event_id: str
+    type: str  # the voided event's type: a statement type, or "retract"
+    source: str  # the statement's source; for a retraction, the source of the statement it withdrew
+    voided_by: str
+    void_seq: int
+    reason: str | None = None
+
+
+@frozen
 class FactState:
     """Everything the log says about one fact, folded: the fact itself and its statements in log order.
 
@@ -96,6 +143,7 @@ class FactState:
     first_said: tuple[tuple[dt.datetime, str], ...] = ()  # (when each source first spoke about it, source), sorted
     standing: tuple[StatementRecord, ...] = ()  # each source's standing statement, in ``speakers`` order
     withdrawn: tuple[StatementRecord, ...] = ()  # the retracted statements, in log order
+    voided: tuple[VoidRecord, ...] = ()  # the fact's statements and retractions voided, in the order of the voids
 
     @property
     def speakers(self) -> tuple[str, ...]:
@@ -120,6 +168,7 @@ class Belief:
     withdrawn: tuple[StatementRecord, ...]
     updated_seq: int
     statement_count: int
+    voided: tuple[VoidRecord, ...] = ()
 
 
 def in_speaker_order(records: Iterable[StatementRecord],

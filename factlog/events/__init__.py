@@ -14,6 +14,7 @@ from .converter import content_of, from_wire, get_converter, structure, to_wire
 from .ids import new_event_id
 from .jsontext import canonical_json, strict_json_loads
 from .model import (
+    CORRECTION_TYPES,
     ENVELOPE_FIELDS,
     EVENT_CLASSES,
     MAX_ID,
@@ -21,6 +22,7 @@ from .model import (
     MAX_NAME,
     MAX_TEXT,
     MAX_URL,
+    PARTY_KINDS,
     POSITION_FIELDS,
     RELIABILITY_RATINGS,
     SOURCE_KINDS,
@@ -30,11 +32,16 @@ from .model import (
     Decline,
     Deny,
     Event,
+    FactAmended,
     FactOpened,
     FactReworded,
+    PartyAmended,
+    PartyRegistered,
     Retract,
+    SourceAmended,
     SourceRegistered,
     Statement,
+    StatementVoided,
     data_fields,
     normalize_slug,
 )
@@ -48,10 +55,10 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "ENVELOPE_FIELDS", "EVENT_CLASSES", "MAX_ID", "MAX_ITEMS", "MAX_NAME", "MAX_TEXT", "MAX_URL", "POSITION_FIELDS",
-    "RELIABILITY_RATINGS", "SOURCE_KINDS", "STATEMENT_TYPES", "UPCASTERS",
-    "Claim", "Confirm", "Decline", "Deny", "Event", "FactOpened", "FactReworded", "Retract", "SourceRegistered",
-    "Statement",
+    "CORRECTION_TYPES", "ENVELOPE_FIELDS", "EVENT_CLASSES", "MAX_ID", "MAX_ITEMS", "MAX_NAME", "MAX_TEXT", "MAX_URL",
+    "PARTY_KINDS", "POSITION_FIELDS", "RELIABILITY_RATINGS", "SOURCE_KINDS", "STATEMENT_TYPES", "UPCASTERS",
+    "Claim", "Confirm", "Decline", "Deny", "Event", "FactAmended", "FactOpened", "FactReworded", "PartyAmended",
+    "PartyRegistered", "Retract", "SourceAmended", "SourceRegistered", "Statement", "StatementVoided",
     "canonical_json", "content_of", "data_fields", "from_wire", "get_converter", "new_event_id", "normalize_slug",
     "strict_json_loads", "structure", "to_wire", "upcast",
 ]

@@ -48,6 +48,12 @@ def _strict_int(value: Any, _: Any) -> int:
     return value
 
 
+def _strict_bool(value: Any, _: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {type(value).__name__}")
+    return value
+
+
 def _strict_datetime(value: Any, _: Any) -> dt.datetime:
     if isinstance(value, dt.datetime):
         if value.utcoffset() is None:
@@ -90,6 +96,7 @@ def _make_converter() -> cattrs.Converter:
     converter = cattrs.Converter(forbid_extra_keys=True)
     converter.register_structure_hook(str, _strict_str)
     converter.register_structure_hook(int, _strict_int)
+    converter.register_structure_hook(bool, _strict_bool)
     converter.register_structure_hook(dt.datetime, _strict_datetime)
     converter.register_structure_hook_func(lambda type_: type_ == tuple[str, ...], _strict_str_tuple)
     converter.register_structure_hook_factory(_is_optional, _optional_hook)
@@ -178,7 +185,8 @@ def from_wire(record: Mapping[str, Any]) -> Event:
         raise InvalidInput(f"invalid {event_type} event: data must be an object")
     clash = set(data) & _ENVELOPE
     if clash:
-        raise InvalidInput(f"invalid {event_type} event: data may not hold envelope field(s) {', '.join(sorted(clash))}")
+        raise InvalidInput(f"invalid {event_type} event: data may not hold envelope field(s) "
+                           f"{', '.join(sorted(clash))}")
     rest.update(upcast(event_type, version, data))
     return structure(rest, cls)
 

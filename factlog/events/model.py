@@ -17,6 +17,7 @@ from attrs import field, frozen
 SOURCE_KINDS = ("official", "journalist", "agency", "media", "witness", "anonymous", "document", "other")
 RELIABILITY_RATINGS = "ABCDEF"
 STATEMENT_TYPES = ("claim", "confirm", "deny", "decline")
+PARTY_KINDS = ("state", "organization", "alliance", "group", "other")
 
 # Upper limits a user could hit; stated in the README.
 MAX_ID = 64
@@ -77,6 +78,11 @@ def _slugs(instance: Any, attribute: attrs.Attribute, value: tuple[str, ...]) ->
         _slug(instance, attribute, item)
     if len(set(value)) != len(value):
         raise ValueError(f"{attribute.name} names the same item twice")
+
+
+def _flag(instance: Any, attribute: attrs.Attribute, value: bool) -> None:
+    if not isinstance(value, bool):
+        raise ValueError(f"{attribute.name} must be true or false")
 
 
 def _aware(instance: Any, attribute: attrs.Attribute, value: dt.datetime | None) -> None:
@@ -189,9 +195,99 @@ class Retract(Event):
     reason: str | None = field(default=None, validator=_text(MAX_TEXT))
 
 
+# --- corrections, amendments and parties (DESIGN "Corrections, amendments and parties") -------------------
+
+
+def _none_given(event: Event, names: tuple[str, ...]) -> bool:
+    return all(getattr(event, name) in (None, (), False) for name in names)
+
+
+@frozen(kw_only=True)
+class StatementVoided(Event):
+    """The analyst recorded a statement or a retraction in error: from this event on it counts nowhere.
+
+    About the record, not the world: it has no valid time of its own, and ``--valid-at`` never filters it out."""
+
+    TYPE: ClassVar[str] = "statement-voided"
+    target: str = field(validator=_text(MAX_ID, required=True))
+    reason: str = field(validator=_text(MAX_TEXT, required=True))
+
+
+@frozen(kw_only=True)
+class FactAmended(Event):
+    """The analyst changes what the log says of a fact: its statement, parties, tags or time."""
+
+    TYPE: ClassVar[str] = "fact-amended"
+    fact: str = field(validator=_slug)
+    statement: str | None = field(default=None, validator=_text(MAX_TEXT, required=True))
+    add_parties: tuple[str, ...] = field(default=(), validator=_slugs)
+    remove_parties: tuple[str, ...] = field(default=(), validator=_slugs)
+    add_tags: tuple[str, ...] = field(default=(), validator=_slugs)
+    remove_tags: tuple[str, ...] = field(default=(), validator=_slugs)
+    occurred_at: dt.datetime | None = field(default=None, validator=_aware)
+
+    def __attrs_post_init__(self) -> None:
+        if _none_given(self, _FACT_CHANGES):
+            raise ValueError("a fact amendment must change something: a statement, parties, tags or occurred_at")
+        for added, removed in (("add_parties", "remove_parties"), ("add_tags", "remove_tags")):
+            both = sorted(set(getattr(self, added)) & set(getattr(self, removed)))
+            if both:
+                raise ValueError(f"{', '.join(both)} is both in {added} and in {removed}")
+
+
+_FACT_CHANGES = ("statement", "add_parties", "remove_parties", "add_tags", "remove_tags", "occurred_at")
+
+
+@frozen(kw_only=True)
+class SourceAmended(Event):
+    """The analyst corrects what the log says of a source. ``no_party`` says the source speaks for no party."""
+
+    TYPE: ClassVar[str] = "source-amended"
+    source: str = field(validator=_slug)
+    name: str | None = field(default=None, validator=_text(MAX_NAME, required=True))
+    kind: str | None = field(default=None, validator=_one_of(SOURCE_KINDS, "kind"))
+    party: str | None = field(default=None, validator=_slug)
+    no_party: bool = field(default=False, validator=_flag)
+    reliability: str | None = field(default=None, validator=_one_of(RELIABILITY_RATINGS, "reliability"))
+    url: str | None = field(default=None, validator=_text(MAX_URL))
+
+    def __attrs_post_init__(self) -> None:
+        if self.party is not None and self.no_party:
+            raise ValueError("a source amendment cannot both set a party and say no party")
+        if _none_given(self, ("name", "kind", "party", "no_party", "reliability", "url")):
+            raise ValueError("a source amendment must change something: name, kind, party, reliability or url")
+
+
+@frozen(kw_only=True)
+class PartyRegistered(Event):
+    """A party (a state, organization, alliance ...) is given its display name."""
+
+    TYPE: ClassVar[str] = "party-registered"
+    party: str = field(validator=_slug)
+    name: str = field(validator=_text(MAX_NAME, required=True))
+    kind: str = field(default="other", validator=_one_of(PARTY_KINDS, "kind"))
+
+
+@frozen(kw_only=True)
+class PartyAmended(Event):
+    """The analyst corrects a registered party's name or kind."""
+
+    TYPE: ClassVar[str] = "party-amended"
+    party: str = field(validator=_slug)
+    name: str | None = field(default=None, validator=_text(MAX_NAME, required=True))
+    kind: str | None = field(default=None, validator=_one_of(PARTY_KINDS, "kind"))
+
+    def __attrs_post_init__(self) -> None:
+        if _none_given(self, ("name", "kind")):
+            raise ValueError("a party amendment must change something: name or kind")
+
+
 EVENT_CLASSES: dict[str, type[Event]] = {
-    cls.TYPE: cls for cls in (SourceRegistered, FactOpened, FactReworded, Claim, Confirm, Deny, Decline, Retract)
+    cls.TYPE: cls for cls in (SourceRegistered, FactOpened, FactReworded, Claim, Confirm, Deny, Decline, Retract,
+                              StatementVoided, FactAmended, SourceAmended, PartyRegistered, PartyAmended)
 }
+# The types issue 12 added: the analyst's corrections, amendments and party registrations.
+CORRECTION_TYPES = ("statement-voided", "fact-amended", "source-amended", "party-registered", "party-amended")
 ENVELOPE_FIELDS = tuple(a.name for a in attrs.fields(Event))
 POSITION_FIELDS = ("seq", "prev_hash", "hash")
 
