@@ -79,6 +79,13 @@ def test_strict_json_loads_refuses_nan_and_infinity(text):
         ev.strict_json_loads(text)
 
 
+@pytest.mark.parametrize("text", ['{"a": 1, "a": 2}', '[{"x": {"b": 1, "b": 1}}]'])
+def test_strict_json_loads_refuses_a_key_given_twice_and_names_it(text):
+    assert json.loads(text)  # the standard library would keep the last value
+    with pytest.raises(ValueError, match="key '[ab]' appears twice"):
+        ev.strict_json_loads(text)
+
+
 def test_strict_json_loads_reads_ordinary_json():
     assert ev.strict_json_loads('{"a": 1.5, "b": [1, "x"]}') == {"a": 1.5, "b": [1, "x"]}
 
