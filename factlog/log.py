@@ -10,7 +10,7 @@ import getpass
 import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, Union
 
 from . import beliefs as bl
 from . import events as ev
@@ -22,7 +22,7 @@ from .times import now, parse_time
 
 DEFAULT_DB = "factlog.db"
 
-TimeLike = "dt.datetime | str | None"
+TimeLike = Union[dt.datetime, str, None]  # a time given by a user: aware datetime, or text to parse
 
 
 def default_path() -> str:

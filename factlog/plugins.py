@@ -208,6 +208,11 @@ def _dist_name(ep: metadata.EntryPoint) -> str | None:
     return dist.name if dist is not None else None
 
 
+def _dist_version(ep: metadata.EntryPoint) -> str | None:
+    dist = getattr(ep, "dist", None)
+    return dist.version if dist is not None else None
+
+
 def load_plugins(environ: dict[str, str] | None = None, warn: Callable[[str], None] | None = None) -> Plugins:
     """Load the built-in plugins and the selected third-party ones; report each failure once via ``warn``."""
     environ = dict(os.environ if environ is None else environ)
@@ -220,19 +225,18 @@ def load_plugins(environ: dict[str, str] | None = None, warn: Callable[[str], No
     builtins = [ep for ep in entry_points if canonical(_dist_name(ep)) == "factlog"]
     # Built-ins load first, so that a third-party plugin cannot take over a built-in format's name.
     for ep in builtins:
-        dist = ep.dist
-        _load(plugins, ep.name, ep.load, PluginInfo(ep.name, dist.name, dist.version, builtin=True), warn)
+        _load(plugins, ep.name, ep.load, PluginInfo(ep.name, "factlog", _dist_version(ep), builtin=True), warn)
     seen = {ep.name for ep in builtins}
     for name, module_name in BUILTIN_MODULES.items():
         if name not in seen:
             _load(plugins, name, functools.partial(importlib.import_module, module_name),
                   PluginInfo(name, "factlog", __version__, builtin=True), warn)
     for ep in entry_points:
-        dist = _dist_name(ep)
-        if ep in builtins or not selected(ep.name, dist):
+        dist_name = _dist_name(ep)
+        if ep in builtins or not selected(ep.name, dist_name):
             continue
-        name = f"{dist}:{ep.name}" if dist else ep.name
-        _load(plugins, name, ep.load, PluginInfo(name, dist, ep.dist.version if dist else None), warn)
+        name = f"{dist_name}:{ep.name}" if dist_name else ep.name
+        _load(plugins, name, ep.load, PluginInfo(name, dist_name, _dist_version(ep)), warn)
     return plugins
 
 

@@ -344,7 +344,9 @@ def parse_markdown_report(data: bytes) -> list[dict[str, Any]]:
     """The Markdown report read with a CommonMark parser: per fact its fields, tables and links."""
     tokens = markdown_parser().parse(data.decode("utf-8"))
     facts: list[dict[str, Any]] = []
-    heading, table, row = "", None, None
+    heading = ""
+    table: list[list[str]] | None = None
+    row: list[str] | None = None
     for index, token in enumerate(tokens):
         if token.type == "heading_open":
             heading = token.tag + ":" + inline_text(tokens[index + 1])

@@ -114,7 +114,7 @@ def print_changes(rows: Iterable[dict], as_json: bool, with_fact: bool) -> None:
         echo_json(rows)
         return
     utc = show_utc()
-    columns = ["seq", "event", *(["fact"] if with_fact else []), "source", Column("said at", "time", optional=3),
+    columns: list[Column | str] = ["seq", "event", *(["fact"] if with_fact else []), "source", Column("said at", "time", optional=3),
                Column("recorded at", "time", optional=1), "status", "label", Column("quote", optional=2)]
     print_table(
         columns,

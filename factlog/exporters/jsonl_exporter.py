@@ -97,7 +97,7 @@ def parse_line(raw: bytes, number: int) -> dict[str, Any] | None:
     return value
 
 
-def read_records(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
+def read_records(stream: IO[bytes] | Any) -> Iterator[tuple[int, dict[str, Any]]]:
     """The records of a JSON Lines file with their line numbers, read line by line (memory: one line)."""
     number = 0
     while True:

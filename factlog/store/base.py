@@ -191,7 +191,7 @@ class LogStore(abc.ABC):
             for pending in pendings:
                 event, new = self._append_one(pending, seq, last_hash, projector)
                 if new:
-                    seq, last_hash = event.seq or 0, event.hash
+                    seq, last_hash = event.seq or 0, event.hash or GENESIS
                     if seq - first == BULK_AFTER:
                         self.begin_bulk()
                 each(event, new)

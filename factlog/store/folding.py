@@ -148,7 +148,8 @@ def fold_rows(rows: Iterable[Sequence[Any]], valid_at: dt.datetime | None,
     of any other shape (an old version, a payload that is not what factlog writes) takes ``stored_event(seq)``,
     the validated event, which upcasts it or says what is wrong with it, so the states are the same either way.
     """
-    current_id, state, said = None, None, []  # ``said``: the fact's statements not folded in yet
+    said: list[bl.StatementRecord] = []
+    current_id, state = None, None  # ``said``: the fact's statements not folded in yet
     for row in rows:
         fact_id = row[7]
         if fact_id != current_id:

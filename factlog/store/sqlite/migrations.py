@@ -27,7 +27,7 @@ BEGIN SELECT RAISE(ABORT, 'factlog events are immutable: DELETE refused'); END;
 
 def m001_events(db: sqlite_utils.Database) -> None:
     """The log itself: append-only, hash-chained; UNIQUE(prev_hash) means the chain cannot fork."""
-    db["events"].create(
+    db.table("events").create(
         {
             "seq": int, "id": str, "type": str, "version": int, "recorded_at": str, "observed_at": str,
             "recorded_by": str, "fact": str, "source": str, "target": str, "data": str,
@@ -36,12 +36,12 @@ def m001_events(db: sqlite_utils.Database) -> None:
         pk="seq",
         not_null={"id", "type", "version", "recorded_at", "observed_at", "recorded_by", "data", "prev_hash", "hash"},
     )
-    db["events"].create_index(["id"], unique=True)
-    db["events"].create_index(["prev_hash"], unique=True)
-    db["events"].create_index(["fact", "seq"])
-    db["events"].create_index(["source", "seq"])
-    db["events"].create_index(["target"])
-    db["events"].create_index(["recorded_at"])
+    db.table("events").create_index(["id"], unique=True)
+    db.table("events").create_index(["prev_hash"], unique=True)
+    db.table("events").create_index(["fact", "seq"])
+    db.table("events").create_index(["source", "seq"])
+    db.table("events").create_index(["target"])
+    db.table("events").create_index(["recorded_at"])
     db.executescript(IMMUTABLE_EVENTS_SQL)
 
 

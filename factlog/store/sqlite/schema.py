@@ -13,33 +13,33 @@ PROJECTION_TABLES = ("sources", "facts", "beliefs", "stances", "projection_state
 def create_projection_tables(db: sqlite_utils.Database, indexes: bool = True) -> None:
     """Create the tables; with ``indexes=False`` their secondary indexes are left to ``create_projection_indexes``
     (a rebuild fills the tables first: one sort per index instead of an insert at a random place per row)."""
-    db["sources"].create(
+    db.table("sources").create(
         {"id": str, "name": str, "kind": str, "party": str, "reliability": str, "url": str, "seq": int}, pk="id"
     )
-    db["facts"].create(
+    db.table("facts").create(
         {"id": str, "statement": str, "parties": str, "tags": str, "occurred_at": str, "opened_seq": int}, pk="id"
     )
-    db["beliefs"].create(
+    db.table("beliefs").create(
         {
             "fact": str, "statement": str, "status": str, "label": str, "parties": str, "sources": str,
             "updated_seq": int, "statement_count": int, "standing_count": int, "withdrawn_count": int,
         },
         pk="fact",
     )
-    db["stances"].create(
+    db.table("stances").create(
         {
             "fact": str, "source": str, "stance": str, "type": str, "event_id": str, "observed_at": str,
             "quote": str, "url": str,
         },
         pk=("fact", "source"),
     )
-    db["projection_state"].create({"name": str, "last_seq": int}, pk="name")
+    db.table("projection_state").create({"name": str, "last_seq": int}, pk="name")
     if indexes:
         create_projection_indexes(db)
 
 
 def create_projection_indexes(db: sqlite_utils.Database) -> None:
-    db["stances"].create_index(["source"])
+    db.table("stances").create_index(["source"])
 
 
 def drop_projection_tables(db: sqlite_utils.Database) -> None:
