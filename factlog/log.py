@@ -60,7 +60,8 @@ class Log:
 
     def __init__(self, store: LogStore, user: str | None = None, tz: str | None = None):
         self.store = store
-        self.user = user or current_user()
+        # a team log records as the role the server authenticated, which its triggers insist on
+        self.user = store.recorder() or user or current_user()
         self.tz = tz
 
     def __enter__(self) -> Log:

@@ -52,6 +52,11 @@ class LogStore(abc.ABC):
     @abc.abstractmethod
     def close(self) -> None: ...
 
+    def recorder(self) -> str | None:
+        """The name every append is recorded under whatever the client says (a server's authenticated role), or
+        None where the client names its user."""
+        return None
+
     @abc.abstractmethod
     def write(self) -> AbstractContextManager[None]:
         """One write transaction that holds the log's head: no other writer appends until it ends."""
