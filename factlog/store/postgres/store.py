@@ -64,14 +64,15 @@ class PostgresStore(LogStore):
     def _prepare(self, create: bool) -> None:
         if not schema.installed(self.conn):
             if not create:
-                raise LogUnavailable(f"the database of {self.where} holds no factlog logs (no factlog schema)",
+                raise LogUnavailable(f"no log at {self.where}: the database holds no factlog schema yet",
                                      code="no-log")
             schema.migrate(self.conn, self.where)
         elif schema.pending(self.conn, self.where):
             schema.migrate(self.conn, self.where)
         if self.conn.execute("SELECT 1 FROM logs WHERE name = %s", (self.log,)).fetchone() is None:
             if not create:
-                raise LogUnavailable(f"no log {self.log!r} in the database of {self.where}", code="no-log")
+                raise LogUnavailable(f"no log at {self.where}: the database holds no log {self.log!r}",
+                                     code="no-log")
             self.conn.execute("INSERT INTO logs (name) VALUES (%s) ON CONFLICT (name) DO NOTHING", (self.log,))
 
     def close(self) -> None:
