@@ -293,6 +293,11 @@ class Log:
         """Drop and replay the projections; returns the number of facts."""
         return self.store.rebuild()
 
+    def analyst_grants(self, role: str, apply: bool = False) -> list[str]:
+        """A team log's grants for an analyst's database role: read, append events, write projections; never
+        change or remove an event. Returns the SQL; ``apply`` also grants them (the log's owner can)."""
+        return self.store.analyst_grants(role, apply)
+
 
 def slug(value: str | None) -> str | None:
     """Ids are compared in NFKC, so fullwidth or decomposed input names the same thing."""

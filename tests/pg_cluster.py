@@ -88,7 +88,8 @@ class Cluster:
                        capture_output=True, text=True)
 
     def restart(self) -> None:
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-w", "-m", "fast", "restart")
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"), "-w", "-m", "fast",
+                  "restart")
 
     def remove(self) -> None:
         self.stop("immediate")

@@ -57,6 +57,10 @@ class LogStore(abc.ABC):
         None where the client names its user."""
         return None
 
+    def analyst_grants(self, role: str, apply: bool = False) -> list[str]:
+        """The statements that let ``role`` read the log and append to it, nothing more (applied if ``apply``)."""
+        raise InvalidInput("roles and grants belong to a team log on a server; a log file has none")
+
     @abc.abstractmethod
     def write(self) -> AbstractContextManager[None]:
         """One write transaction that holds the log's head: no other writer appends until it ends."""

@@ -85,6 +85,11 @@ class PostgresStore(LogStore):
             self._role = str(row[0]) if row else ""
         return self._role
 
+    def analyst_grants(self, role: str, apply: bool = False) -> list[str]:
+        from .grants import analyst_grants
+
+        return analyst_grants(self.conn, role, apply)
+
     # --- transactions --------------------------------------------------------------------------------------
 
     def _in_transaction(self) -> bool:
