@@ -233,3 +233,100 @@ def test_a_server_restart_between_commands_is_harmless(pg_server, team):
     assert count(team) == 2
     ok(team, "claim", "blast", "--source", "tass")
     assert ok(team, "verify").startswith("ok: 3 events")
+
+
+# --- many writers on one log --------------------------------------------------------------------------------
+
+WRITER = os.path.join(os.path.dirname(__file__), "pg_writer.py")
+
+
+def prepare_writers(url: str, workers: int) -> int:
+    with factlog.open_log(url) as log:
+        for worker in range(workers):
+            log.add_source(f"source-{worker}", f"Source {worker}", kind="journalist")
+        for n in range(8):
+            log.open_fact(f"fact-{n}", f"Statement {n}", parties=["ukraine"])
+        return log.count()
+
+
+def start_writers(url: str, workers: int, count: int, *extra: str) -> list:
+    import subprocess
+    import sys
+    import time
+
+    start_at = time.time() + 2.0  # every process imports factlog first, then they all start at once
+    return [subprocess.Popen([sys.executable, WRITER, url, str(count), str(k), str(start_at), *extra],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for k in range(workers)]
+
+
+def acknowledged(process, timeout: float = 600) -> tuple[list[str], list[str]]:
+    out, err = process.communicate(timeout=timeout)
+    ids, errors = [], []
+    for line in out.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:  # a line cut short by SIGKILL
+            continue
+        if "id" in record:
+            ids.append(record["id"])
+        else:
+            errors.append(record["error"])
+    return ids, errors
+
+
+def chain_problems(pg_server, url: str, expected: int) -> list[str]:
+    """Gapless seq, unique ids, one unforked chain, verify ok, projections equal to a rebuild."""
+    problems = []
+    name = url.rsplit("log=", 1)[1]
+    with connect(pg_server) as conn:
+        seqs = [row[0] for row in conn.execute("SELECT seq FROM factlog.events WHERE log = %s ORDER BY seq", (name,))]
+        distinct = conn.execute("SELECT count(DISTINCT id), count(DISTINCT prev_hash) FROM factlog.events"
+                                " WHERE log = %s", (name,)).fetchone()
+    if seqs != list(range(1, expected + 1)):
+        problems.append(f"seq is not 1..{expected}: {len(seqs)} events")
+    if distinct != (len(seqs), len(seqs)):
+        problems.append(f"duplicate ids or a forked chain: {distinct}")
+    with factlog.open_log(url, create=False) as log:
+        if log.verify()[0] != len(seqs):
+            problems.append("verify counted otherwise")
+        live = log.store.projection_rows()
+        log.rebuild()
+        if log.store.projection_rows() != live:
+            problems.append("projections differ from a rebuild")
+    return problems
+
+
+@pytest.mark.slow
+def test_eight_processes_append_250_each_through_the_cli(pg_server, new_log_name):
+    url = pg_server.url(log=new_log_name)
+    setup = prepare_writers(url, 8)
+    results = [acknowledged(p) for p in start_writers(url, 8, 250)]
+    assert [errors for _, errors in results] == [[]] * 8
+    assert [len(ids) for ids, _ in results] == [250] * 8
+    assert chain_problems(pg_server, url, setup + 2000) == []
+    with factlog.open_log(url, create=False) as log:
+        stored = {record["id"] for record in log.records()}
+    assert all(i in stored for ids, _ in results for i in ids)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("run", range(3))
+def test_kill_9_of_a_writer_mid_transaction_loses_nothing_acknowledged(pg_server, new_log_name, run):
+    import random
+    import signal
+    import time
+
+    url = pg_server.url(log=f"{new_log_name}-{run}")
+    setup = prepare_writers(url, 2)
+    writers = start_writers(url, 2, 400, "--pause-ms", "20")  # most of each append is spent in its transaction
+    time.sleep(2.0 + 2.0 + random.Random(run).uniform(0.5, 2.0))  # start-up, then appends for a while
+    writers[0].send_signal(signal.SIGKILL)
+    killed_ids, _ = acknowledged(writers[0])
+    survivor_ids, errors = acknowledged(writers[1])
+    assert killed_ids and errors == [] and len(survivor_ids) == 400  # the survivor never waited on a dead lock
+    with factlog.open_log(url, create=False) as log:
+        stored = [record["id"] for record in log.records()]
+    assert set(killed_ids) | set(survivor_ids) <= set(stored)
+    # at most the append the killed writer was committing is in the log unacknowledged
+    assert len(stored) - setup - len(killed_ids) - len(survivor_ids) <= 1
+    assert chain_problems(pg_server, url, len(stored)) == []
