@@ -34,10 +34,10 @@ class PostgresStore(LogStore):
     """One log of a team database."""
 
     def __init__(self, location: str, conn: psycopg.Connection, log: str):
-        super().__init__(location)
+        super().__init__(shown(location))  # what messages and ``init`` print: never the password
         self.conn = conn
         self.log = log
-        self.where = f"{shown(location)}"
+        self.where = self.location
         # the second key of the log's advisory lock: a stable number from its name (0 is the schema's)
         self._lock_key = int.from_bytes(hashlib.sha256(log.encode()).digest()[:4], "big", signed=True) or 1
         self._role: str | None = None
