@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Records the Belgorod story (seeds/belgorod-article.txt) through the factlog CLI, then prints the log and
 # what is believed, and writes the Markdown report beside the log (LOG_PATH with .md instead of .db).
-# Usage: examples/belgorod.sh [LOG_PATH]   (default: ./belgorod.db, rebuilt from scratch)
+# Usage: examples/belgorod.sh [LOG_PATH [REPORT]]   (default: ./belgorod.db, rebuilt from scratch)
+# LOG_PATH may be a team log's URL (postgresql://...?log=belgorod, a new log); then give REPORT, the .md file.
 #
 # Times come from the article ("last night", "today") and the reporting of 29-30 March 2022; they are the
 # analyst's best reading, to the hour. Ratings are the analyst's Admiralty judgement, not the article's.
@@ -78,6 +79,6 @@ echo
 echo "== What is believed"
 factlog status
 factlog verify
-REPORT="${DB%.db}.md"
+REPORT="${2:-${DB%.db}.md}"
 factlog export markdown -o "$REPORT"
 echo "== The Markdown report: $REPORT"

@@ -61,7 +61,8 @@ class Log:
 
     def __init__(self, store: LogStore, user: str | None = None, tz: str | None = None):
         self.store = store
-        self.user = user or current_user()
+        # a team log records as the role the server authenticated, which its triggers insist on
+        self.user = store.recorder() or user or current_user()
         self.tz = tz
 
     def __enter__(self) -> Log:
@@ -295,6 +296,11 @@ class Log:
     def rebuild(self) -> int:
         """Drop and replay the projections; returns the number of facts."""
         return self.store.rebuild()
+
+    def analyst_grants(self, role: str, apply: bool = False) -> list[str]:
+        """A team log's grants for an analyst's database role: read, append events, write projections; never
+        change or remove an event. Returns the SQL; ``apply`` also grants them (the log's owner can)."""
+        return self.store.analyst_grants(role, apply)
 
 
 def slug(value: str | None) -> str | None:

@@ -102,15 +102,17 @@ HOSTILE_URLS = (
 )
 
 
-def build_sample_log(path: str | os.PathLike, hostile: bool = False) -> Path:
+def build_sample_log(path: str | os.PathLike, hostile: bool = False) -> Any:
     """Record the Belgorod story (plus a retraction and a reworded fact) in a new log at ``path``.
 
     With ``hostile``, a hostile source, fact, quotes, notes and URLs are added to the same story.
     """
     from .log import open_log
+    from .store import is_server_url
 
-    path = Path(path)
-    with open_log(path, user="factlog-testing") as log:
+    location = os.fspath(path)
+    path = path if is_server_url(location) else Path(location)  # a team log's URL is returned as given
+    with open_log(location, user="factlog-testing") as log:
         for source, name, kind, party, reliability in SOURCES:
             log.add_source(source, name, kind, party, reliability, at="2022-03-29T12:00:00+00:00")
         for fact, statement, parties in FACTS:

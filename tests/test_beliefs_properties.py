@@ -14,17 +14,15 @@ party names, replay, history, the chronological story, both clocks) against the 
 
 from __future__ import annotations
 
-import pytest
 
 import datetime as dt
 import json
-import os
 import random
-import tempfile
 from collections.abc import Sequence
 from unittest import mock
 
 import attrs
+import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
@@ -311,49 +309,53 @@ SPLIT_STORY = (
 )
 
 
+# ``new_log`` gives a fresh log (a file, or a new log of the test cluster) at each call, so one per example.
+FRESH_EACH_CALL = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+
+
 @pytest.mark.slow
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.both_backends
+@settings(max_examples=150, deadline=None, suppress_health_check=FRESH_EACH_CALL)
 @example(SPLIT_STORY, ([8, 9, 12], [15, 25, 60], 11), random.Random(3))
 @given(stories, views, st.randoms(use_true_random=False))
-def test_live_rebuild_fold_and_both_clocks_agree(story_spec, view_spec, rng):
+def test_live_rebuild_fold_and_both_clocks_agree(new_log, story_spec, view_spec, rng):
     sources, facts, steps = story_spec
     cut_picks, moment_picks, both_pick = view_spec
-    with tempfile.TemporaryDirectory() as folder:
-        with factlog.open_log(os.path.join(folder, "story.db"), user="hypothesis") as log:
-            story = Story(log, sources, facts)
-            story.play(steps)
-            events = story.events
-            n = len(events)
-            cuts = sorted({c % (n + 1) for c in cut_picks} | {n})
-            moments = [minutes(m) for m in moment_picks]
-            check_now(log, events)
-            check_transaction_time(log, events, cuts)
-            check_valid_time(log, events, moments, both_pick % (n + 1))
-            check_history(log, events, {})
-            check_history(log, events, {"at_seq": cuts[0], "valid_at": moments[0]})
+    with factlog.open_log(new_log("story"), user="hypothesis") as log:
+        story = Story(log, sources, facts)
+        story.play(steps)
+        events = story.events
+        n = len(events)
+        cuts = sorted({c % (n + 1) for c in cut_picks} | {n})
+        moments = [minutes(m) for m in moment_picks]
+        check_now(log, events)
+        check_transaction_time(log, events, cuts)
+        check_valid_time(log, events, moments, both_pick % (n + 1))
+        check_history(log, events, {})
+        check_history(log, events, {"at_seq": cuts[0], "valid_at": moments[0]})
     # what is believed depends on what was said and when, not on the order it was recorded in
     assert what_is_believed(recorded_otherwise(events, rng)) == what_is_believed(events)
 
 
 @pytest.mark.slow
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.both_backends
+@settings(max_examples=80, deadline=None, suppress_health_check=FRESH_EACH_CALL)
 @example(SPLIT_STORY)
 @given(stories)
-def test_appends_and_imports_that_flush_and_evict_at_every_step_project_as_a_rebuild_does(story_spec):
+def test_appends_and_imports_that_flush_and_evict_at_every_step_project_as_a_rebuild_does(new_log, story_spec):
     """The appends' fact-state cache and an import's batched belief writes, pushed to their edges: a cache of
     one fact (every other fact is folded again from its stored rows), beliefs written every two facts, the
     INSERT triggers lifted after three events."""
     sources, facts, steps = story_spec
-    with tempfile.TemporaryDirectory() as folder, \
-            mock.patch.object(store_module, "FactStateCache", lambda: FactStateCache(capacity=1)), \
+    with mock.patch.object(store_module, "FactStateCache", lambda: FactStateCache(capacity=1)), \
             mock.patch.object(projector, "FLUSH_FACTS", 2), mock.patch.object(store_module, "BULK_AFTER", 3):
-        with factlog.open_log(os.path.join(folder, "story.db"), user="hypothesis") as log:
+        with factlog.open_log(new_log("story"), user="hypothesis") as log:
             story = Story(log, sources, facts)
             story.play(steps)
             live = log.status()
             assert live == folded(story.events)
             records = list(log.store.wire_records())
-        with factlog.open_log(os.path.join(folder, "copy.db"), user="hypothesis") as copy:
+        with factlog.open_log(new_log("copy"), user="hypothesis") as copy:
             copy.import_records(enumerate(records, start=1))
             assert copy.status() == live
             imported = copy.store.projection_rows()

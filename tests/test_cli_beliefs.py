@@ -12,6 +12,8 @@ from factlog.store import base as store_module
 from factlog.store import folding
 from factlog.store import Pending
 
+pytestmark = pytest.mark.both_backends
+
 W = "2022-03-30T{}:00+00:00"  # said-at times of the stories below, all on 30 March 2022 (UTC)
 
 

@@ -18,6 +18,8 @@ from factlog.testing import (
     strict_json, unneutralise,
 )
 
+pytestmark = pytest.mark.both_backends
+
 
 class TestCsv(ExporterSuite):
     format_name = "csv"
@@ -307,6 +309,7 @@ def test_progress_bar_draws_and_clears_on_a_terminal(capsys):
     assert capsys.readouterr().out == ""  # the bar is on stderr only
 
 
+@pytest.mark.sqlite_only
 def test_exporting_over_the_log_itself_is_refused(sample, run, db_path):
     before = db_path.read_bytes()
     result = run("export", "jsonl", "-o", db_path, ok=False)

@@ -8,6 +8,8 @@ from factlog.events import content_of
 from factlog.testing import build_sample_log, invoke
 from factlog.testing import status as status_of
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
 def sample(tmp_path):
@@ -211,6 +213,7 @@ def test_an_overlong_line_is_refused_without_reading_it_all(tmp_path, run, db_pa
     assert result.exit_code == 1 and result.stderr == "Error: line 1 is longer than 4 MiB\n"
 
 
+@pytest.mark.sqlite_only
 def test_importing_the_log_file_itself_is_refused_as_not_jsonl(sample, run, db_path):
     run("import", write_lines(tmp_path_of(db_path) / "a.jsonl", export_jsonl(sample).splitlines()))
     result = run("import", db_path, ok=False)
@@ -257,6 +260,7 @@ def overwrite_refused(path) -> bool:
     return "immutable" in overwrite and "one chain" in fork
 
 
+@pytest.mark.sqlite_only
 def test_a_long_import_keeps_the_logs_guards(tmp_path, run, db_path):
     from factlog.store import BULK_AFTER as LIFT_GUARDS_AFTER
 

@@ -14,6 +14,8 @@ from factlog import beliefs as bl
 from factlog.store import base as store_module
 from factlog.store import Clock
 
+pytestmark = pytest.mark.both_backends
+
 UTC = dt.timezone.utc
 T0 = dt.datetime(2022, 3, 30, tzinfo=UTC)
 
@@ -23,10 +25,10 @@ def at(minutes: int) -> dt.datetime:
 
 
 @pytest.fixture
-def story(tmp_path):
+def story(tmp_path, new_log):
     """A log with every kind of event, statements recorded late, a version-1 ``fact-opened`` (upcast on read) and
     texts whose JSON holds escapes (both go through the validated path)."""
-    path = tmp_path / "story.db"
+    path = new_log("story")
     with factlog.open_log(path, user="tester") as log:
         log.add_source("kyiv", "Kyiv official", "official", "ukraine")
         log.add_source("mod", "Russian MoD", "official", "russia")
@@ -89,6 +91,7 @@ def test_the_fold_of_rows_gives_the_states_of_the_validated_events(story, clock)
             assert list(log.store.fact_states(clock, fact)) == [states[fact]]
 
 
+@pytest.mark.sqlite_only
 def test_a_rebuild_in_another_journal_mode(story):
     conn = sqlite3.connect(story)
     conn.execute("PRAGMA journal_mode = DELETE")
@@ -129,6 +132,7 @@ def one_line_error(path, *args: str) -> str:
     return lines[0]
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("command", [["rebuild"], ["status", "--at-seq", "100"], ["status", "blast", "--valid-at",
                                                                                   "2022-03-30T00:03:00+00:00"]])
 def test_a_payload_that_is_not_json_is_named_by_its_seq(story, command):
@@ -138,6 +142,7 @@ def test_a_payload_that_is_not_json_is_named_by_its_seq(story, command):
     assert f"event at seq {seq} cannot be read" in error and "verify" in error
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("payload", [
     {"fact": "blast", "source": "tass", "quote": 5},  # a quote that is not text
     {"fact": "blast", "source": "tass", "extra": "field"},  # a key no claim has

@@ -32,16 +32,33 @@ def factlog(db: Path, *args: str, env: dict) -> subprocess.CompletedProcess:
                           timeout=60)
 
 
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory):
-    """Runs the example script into a fresh log, with this venv's factlog first on PATH."""
-    db = tmp_path_factory.mktemp("seed") / "belgorod.db"
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def seeded(tmp_path_factory, request):
+    """Runs the example script into a fresh log (a file, or a new log in the test cluster), with this venv's
+    factlog first on PATH."""
+    folder = tmp_path_factory.mktemp("seed")
+    db = folder / "belgorod.db"
+    args = [str(db)]
+    if request.param == "postgres":
+        db = request.getfixturevalue("pg_server").url(log=f"belgorod-{os.getpid()}")
+        REPORTS[db] = folder
+        args = [db, str(report_of(db))]
     env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
     env.pop("FACTLOG_DB", None)
-    result = subprocess.run(["bash", str(ROOT / "examples" / "belgorod.sh"), str(db)], env=env, cwd=ROOT,
+    result = subprocess.run(["bash", str(ROOT / "examples" / "belgorod.sh"), *args], env=env, cwd=ROOT,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     return db, env, result
+
+
+def report_of(db, folder=None):
+    """Where the script writes the Markdown report: beside a log file, or in the test's folder for a team log."""
+    if isinstance(db, Path):
+        return db.with_suffix(".md")
+    return Path(folder or REPORTS[db]) / "belgorod.md"
+
+
+REPORTS: dict = {}
 
 
 def test_the_script_ends_by_printing_the_beliefs(seeded):
@@ -52,7 +69,7 @@ def test_the_script_ends_by_printing_the_beliefs(seeded):
         assert fact[:20] in believed
     lines = result.stdout.rstrip().splitlines()
     assert lines[-2].startswith("ok: ")  # verify passed
-    assert lines[-1] == f"== The Markdown report: {db.with_suffix('.md')}"
+    assert lines[-1] == f"== The Markdown report: {report_of(db)}"
     assert result.stderr == ""
 
 
@@ -60,7 +77,7 @@ def test_the_script_writes_the_markdown_report(seeded):
     from markdown_it import MarkdownIt
 
     db, env, _ = seeded
-    report = db.with_suffix(".md").read_text(encoding="utf-8")
+    report = report_of(db).read_text(encoding="utf-8")
     tokens = MarkdownIt("commonmark").enable("table").parse(report)
     headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h2"]
     assert set(EXPECTED) <= set(headings)

@@ -52,6 +52,15 @@ class LogStore(abc.ABC):
     @abc.abstractmethod
     def close(self) -> None: ...
 
+    def recorder(self) -> str | None:
+        """The name every append is recorded under whatever the client says (a server's authenticated role), or
+        None where the client names its user."""
+        return None
+
+    def analyst_grants(self, role: str, apply: bool = False) -> list[str]:
+        """The statements that let ``role`` read the log and append to it, nothing more (applied if ``apply``)."""
+        raise InvalidInput("roles and grants belong to a team log on a server; a log file has none")
+
     @abc.abstractmethod
     def write(self) -> AbstractContextManager[None]:
         """One write transaction that holds the log's head: no other writer appends until it ends."""

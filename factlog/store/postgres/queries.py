@@ -1,0 +1,104 @@
+"""The read queries of a team log: events on both clocks, the rows the fold reads, the chain as bytes.
+
+Long reads come in pages (keyset pagination on the order they are read in): memory stays flat however long the
+log, and the connection is free between pages for the queries a reader makes while it walks (a fold that meets an
+unusual row reads that event). Inside ``snapshot()`` every page sees the same state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+import psycopg
+
+from ...clock import Clock
+from ...times import format_time
+from ..folding import FOLD_COLUMNS
+
+EVENT_COLUMNS = "seq, id, type, version, recorded_at, observed_at, recorded_by, data, prev_hash, hash"
+MAX_INT = 2**63 - 1  # a larger count or seq means "everything": clamp it rather than overflow
+PAGE = 2000
+
+
+def event_filter(log: str, clock: Clock, **equal: Any) -> tuple[str, list]:
+    """The WHERE clause (fixed text) and its parameters for the log's events equal to ``equal`` (column: value,
+    None for any) in the view ``clock`` names."""
+    clauses: list[str] = ["log = %s"]
+    params: list[Any] = [log]
+    for column, value in equal.items():
+        if value is not None:
+            clauses.append(f"{column} = %s")  # column names come from this module's callers, never from input
+            params.append(value)
+    if clock.at_seq is not None:
+        clauses.append("seq <= %s")
+        params.append(min(clock.at_seq, MAX_INT))
+    if clock.as_of is not None:
+        clauses.append("recorded_at <= %s")
+        params.append(format_time(clock.as_of))
+    if clock.valid_at is not None:
+        # registrations always count in valid time; only what sources said is filtered
+        clauses.append("(type NOT IN ('claim','confirm','deny','decline','retract') OR observed_at <= %s)")
+        params.append(format_time(clock.valid_at))
+    return " AND ".join(clauses), params
+
+
+def paged(conn: psycopg.Connection, select: str, where: str, params: Sequence[Any], keys: str,
+          key_of: Callable[[tuple], tuple], descending: bool = False, limit: int | None = None) -> Iterator[tuple]:
+    """``SELECT {select} ... WHERE {where} ORDER BY {keys}`` in pages: each page starts after the last row's keys."""
+    order = ", ".join(f"{key} DESC" if descending else key for key in keys.split(", "))
+    after: tuple | None = None
+    left = MAX_INT if limit is None else limit
+    while left > 0:
+        page_where, page_params = where, list(params)
+        if after is not None:
+            page_where += f" AND ({keys}) {'<' if descending else '>'} ({', '.join(['%s'] * len(after))})"
+            page_params += after
+        size = min(PAGE, left)
+        rows = conn.execute(f"SELECT {select} WHERE {page_where} ORDER BY {order} LIMIT %s",
+                            (*page_params, size)).fetchall()
+        for row in rows:
+            yield row
+        if len(rows) < size:
+            return
+        left -= len(rows)
+        after = key_of(rows[-1])
+
+
+def event_rows(conn: psycopg.Connection, where: str, params: Sequence[Any], limit: int | None = None,
+               newest_first: bool = False) -> Iterator[tuple]:
+    return paged(conn, f"{EVENT_COLUMNS} FROM events", where, params, "seq", lambda row: (row[0],),
+                 newest_first, limit)
+
+
+def fold_rows(conn: psycopg.Connection, log: str, clock: Clock, fact: str | None) -> Iterator[tuple]:
+    """The rows of ``folding.fold_rows`` in the view of transaction time (valid time is the fold's filter)."""
+    where, params = event_filter(log, Clock(clock.as_of, clock.at_seq), fact=fact)
+    return paged(conn, f"{FOLD_COLUMNS}, fact FROM events", where + " AND fact IS NOT NULL", params, "fact, seq",
+                 lambda row: (row[7], row[0]))
+
+
+def registration_rows(conn: psycopg.Connection, log: str, sources: Iterable[str] | None) -> Iterator[tuple]:
+    """The ``source-registered`` events (of ``sources`` only, when given)."""
+    where, params = event_filter(log, Clock(), type="source-registered")
+    where += " AND fact IS NULL"
+    if sources is not None:
+        where += " AND source = ANY(%s)"
+        params.append(sorted(sources))
+    return event_rows(conn, where, params)
+
+
+# The stored text as bytes (convert_to gives bytea, which psycopg returns as bytes): verify hashes what is stored.
+CHAIN_SELECT = (
+    "seq, convert_to(id, 'UTF8'), convert_to(type, 'UTF8'), version, convert_to(recorded_at, 'UTF8'),"
+    " convert_to(observed_at, 'UTF8'), convert_to(recorded_by, 'UTF8'), convert_to(data, 'UTF8'),"
+    " convert_to(prev_hash, 'UTF8'), convert_to(hash, 'UTF8'), convert_to(fact, 'UTF8'),"
+    " convert_to(source, 'UTF8'), convert_to(target, 'UTF8') FROM events"
+)
+
+
+def chain_rows(conn: psycopg.Connection, log: str) -> Iterator[tuple[tuple[int, list, bytes, bytes], tuple]]:
+    """Every event as ``verify`` reads it: the stored bytes, whatever a program outside factlog wrote there."""
+    for seq, *fields, prev_hash, stored_hash, fact, source, target in paged(
+            conn, CHAIN_SELECT, "log = %s", (log,), "seq", lambda row: (row[0],)):
+        yield (seq, fields, prev_hash, stored_hash), (fact, source, target)

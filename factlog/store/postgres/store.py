@@ -1,0 +1,293 @@
+"""The team log: one log of a PostgreSQL database. Implements ``LogStore``'s primitives in PostgreSQL's SQL; the
+append loop, the domain checks and the fold are shared (``store.base``).
+
+Appends to one log serialise on a transaction-scoped advisory lock keyed by the log (gapless seq, one chain);
+logs of one database never wait for each other. The server enforces what matters even against a client that is
+not factlog: triggers refuse UPDATE, DELETE and TRUNCATE of events and any event that does not follow the chain,
+and an event whose ``recorded_by`` is not the role that appends it (so the client records as its role, and the
+hash covers the name the server vouches for).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg.pq import TransactionStatus
+
+from ... import beliefs as bl
+from ... import events as ev
+from ...clock import NOW, Clock
+from ...errors import FactlogError, IntegrityError, LogUnavailable
+from ..base import LogStore
+from ..chain import GENESIS, ChainRow
+from ..rows import BELIEF_KEYS, SOURCE_KEYS, belief_dict, belief_row, fact_dict, row_to_event, stance_rows
+from . import projections, queries, schema, search
+from .connection import connect, shown, split_url
+from .errors import connect_message
+
+
+class PostgresStore(LogStore):
+    """One log of a team database."""
+
+    def __init__(self, location: str, conn: psycopg.Connection, log: str):
+        super().__init__(shown(location))  # what messages and ``init`` print: never the password
+        self.conn = conn
+        self.log = log
+        self.where = self.location
+        # the second key of the log's advisory lock: a stable number from its name (0 is the schema's)
+        self._lock_key = int.from_bytes(hashlib.sha256(log.encode()).digest()[:4], "big", signed=True) or 1
+        self._role: str | None = None
+
+    # --- opening -------------------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, url: str, create: bool = False) -> PostgresStore:
+        """Open the log the URL names; with ``create``, create the schema and the log if missing."""
+        dsn, log = split_url(url)
+        conn = connect(dsn)
+        store = cls(url, conn, log)
+        try:
+            store._prepare(create)
+        except psycopg.Error as exc:
+            conn.close()
+            raise LogUnavailable(connect_message(store.where, exc) if isinstance(exc, psycopg.OperationalError)
+                                 else _open_failure(store.where, exc)) from None
+        except FactlogError:
+            conn.close()
+            raise
+        return store
+
+    def _prepare(self, create: bool) -> None:
+        if not schema.installed(self.conn):
+            if not create:
+                raise LogUnavailable(f"no log at {self.where}: the database holds no factlog schema yet",
+                                     code="no-log")
+            schema.migrate(self.conn, self.where)
+        elif schema.pending(self.conn, self.where):
+            schema.migrate(self.conn, self.where)
+        if self.conn.execute("SELECT 1 FROM logs WHERE name = %s", (self.log,)).fetchone() is None:
+            if not create:
+                raise LogUnavailable(f"no log at {self.where}: the database holds no log {self.log!r}",
+                                     code="no-log")
+            self.conn.execute("INSERT INTO logs (name) VALUES (%s) ON CONFLICT (name) DO NOTHING", (self.log,))
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def recorder(self) -> str | None:
+        """The role this connection appends as: the only ``recorded_by`` the server accepts from it."""
+        if self._role is None:
+            row = self.conn.execute("SELECT session_user").fetchone()
+            self._role = str(row[0]) if row else ""
+        return self._role
+
+    def analyst_grants(self, role: str, apply: bool = False) -> list[str]:
+        from .grants import analyst_grants
+
+        return analyst_grants(self.conn, role, apply)
+
+    # --- transactions --------------------------------------------------------------------------------------
+
+    def _in_transaction(self) -> bool:
+        return self.conn.info.transaction_status != TransactionStatus.IDLE
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        """One write transaction holding the log's head: the advisory lock waits for any other appender."""
+        self.conn.execute("BEGIN")
+        try:
+            self.conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (schema.LOCK_SPACE, self._lock_key))
+            self.check_guards()  # a writer must not add to a log that no longer protects what it holds
+            yield
+        except BaseException:
+            self.forget()
+            self._rollback()
+            raise
+        else:
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.forget()
+                raise
+
+    def _rollback(self) -> None:
+        if self.conn.closed or self.conn.broken:
+            return  # the server rolls back a transaction whose connection is gone
+        try:
+            self.conn.execute("ROLLBACK")
+        except psycopg.Error:
+            pass  # the connection failed as we rolled back: the server rolled back for us
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A read transaction: every query inside sees the same state, whatever writers do meanwhile."""
+        if self._in_transaction():
+            yield
+            return
+        self.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            yield
+        finally:
+            if self._in_transaction() and not self.conn.broken:
+                self.conn.execute("COMMIT")
+
+    # --- the append primitives -----------------------------------------------------------------------------
+
+    def last(self) -> tuple[int, str]:
+        row = self.conn.execute("SELECT seq, hash FROM events WHERE log = %s ORDER BY seq DESC LIMIT 1",
+                                (self.log,)).fetchone()
+        return (row[0], row[1]) if row else (0, GENESIS)
+
+    def content_by_id(self, event_id: str) -> tuple | None:
+        return self.conn.execute(
+            "SELECT seq, type, version, recorded_at, observed_at, recorded_by, data FROM events"
+            " WHERE log = %s AND id = %s", (self.log, event_id)).fetchone()
+
+    def exists(self, table: str, key: str) -> bool:
+        sql = {"sources": "SELECT 1 FROM sources WHERE log = %s AND id = %s",
+               "facts": "SELECT 1 FROM facts WHERE log = %s AND id = %s"}[table]
+        return self.conn.execute(sql, (self.log, key)).fetchone() is not None
+
+    def statement_of(self, event_id: str) -> tuple[str, str | None, str | None, str] | None:
+        return self.conn.execute("SELECT type, fact, source, observed_at FROM events WHERE log = %s AND id = %s",
+                                 (self.log, event_id)).fetchone()
+
+    def is_retracted(self, event_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM events WHERE log = %s AND target = %s LIMIT 1",
+                                 (self.log, event_id)).fetchone() is not None
+
+    def insert_event(self, row: tuple) -> None:
+        self.conn.execute(
+            f"INSERT INTO events (log, {queries.EVENT_COLUMNS}, fact, source, target)"
+            " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)", (self.log, *row))
+
+    def project_registration(self, event: ev.Event, seq: int) -> None:
+        projections.project_registration(self.conn, self.log, event, seq)
+
+    def stored_updated_seq(self, fact: str) -> int | None:
+        row = self.conn.execute("SELECT updated_seq FROM beliefs WHERE log = %s AND fact = %s",
+                                (self.log, fact)).fetchone()
+        return None if row is None else row[0]
+
+    def write_belief_rows(self, beliefs: list[bl.Belief]) -> None:
+        projections.write_beliefs(self.conn, self.log, [belief_row(b) for b in beliefs],
+                                  [stance_rows(b) for b in beliefs])
+
+    def registration_rows(self, sources: Iterable[str] | None = None) -> Iterator[tuple]:
+        return queries.registration_rows(self.conn, self.log, sources)
+
+    def mark_projected(self, last_seq: int) -> None:
+        projections.mark_projected(self.conn, self.log, last_seq)
+
+    def appended(self, first: int, last: int) -> None:
+        search.index_events(self.conn, self.log, first, last)
+
+    # --- reading -------------------------------------------------------------------------------------------
+
+    def event_rows(self, *, fact: str | None = None, source: str | None = None, type: str | None = None,
+                   clock: Clock = NOW, limit: int | None = None, newest_first: bool = False,
+                   event_id: str | None = None) -> Iterator[tuple]:
+        where, params = queries.event_filter(self.log, clock, id=event_id, fact=fact, source=source, type=type)
+        return queries.event_rows(self.conn, where, params, limit, newest_first)
+
+    def fold_rows(self, clock: Clock, fact: str | None) -> Iterator[tuple]:
+        return queries.fold_rows(self.conn, self.log, clock, fact)
+
+    def event_ids_from(self, prefix: str, limit: int) -> list[str]:
+        # every id that starts with ``prefix`` sorts between it and prefix + U+10FFFF (the "C" collation)
+        rows = self.conn.execute("SELECT id FROM events WHERE log = %s AND id >= %s AND id < %s ORDER BY id LIMIT %s",
+                                 (self.log, prefix, prefix + "\U0010ffff", limit))
+        return [row[0] for row in rows]
+
+    def count(self) -> int:
+        row = self.conn.execute("SELECT count(*) FROM events WHERE log = %s", (self.log,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def has_fact(self, fact: str) -> bool:
+        return self.exists("facts", fact)
+
+    def belief_rows(self, fact: str | None = None) -> Iterator[dict]:
+        sql = f"SELECT {', '.join(BELIEF_KEYS)} FROM beliefs WHERE log = %s"
+        rows = (self.conn.execute(sql + " AND fact = %s", (self.log, fact)) if fact
+                else self.conn.execute(sql + " ORDER BY fact", (self.log,)))
+        for row in rows.fetchall():
+            yield belief_dict(row)
+
+    def projection_rows(self) -> dict[str, list[tuple]]:
+        """Every projection row of this log (without the log column), for comparing the live tables with a rebuild."""
+        return {
+            table: sorted((tuple(row[1:]) for row in
+                           self.conn.execute(f"SELECT * FROM {table} WHERE log = %s", (self.log,))), key=repr)
+            for table in schema.PROJECTION_TABLES
+        }
+
+    def sources(self) -> Iterator[dict]:
+        rows = self.conn.execute(f"SELECT {', '.join(SOURCE_KEYS)} FROM sources WHERE log = %s ORDER BY id",
+                                 (self.log,)).fetchall()
+        for row in rows:
+            yield dict(zip(SOURCE_KEYS, row))
+
+    def facts(self) -> Iterator[dict]:
+        rows = self.conn.execute(
+            "SELECT f.id, f.statement, f.parties, f.tags, f.occurred_at, f.opened_seq, b.status"
+            " FROM facts f LEFT JOIN beliefs b ON b.log = f.log AND b.fact = f.id WHERE f.log = %s ORDER BY f.id",
+            (self.log,)).fetchall()
+        for row in rows:
+            yield fact_dict(row)
+
+    def ids(self, table: str) -> list[str]:
+        sql = {"sources": "SELECT id FROM sources WHERE log = %s ORDER BY id",
+               "facts": "SELECT id FROM facts WHERE log = %s ORDER BY id"}[table]
+        return [row[0] for row in self.conn.execute(sql, (self.log,))]
+
+    def search(self, query: str, limit: int | None, marks: tuple[str, str], quoted: bool = False
+               ) -> Iterator[dict[str, Any]]:
+        return search.search(self.conn, self.log, search.quote_query(query) if quoted else query, limit, marks)
+
+    # --- rebuild and verify ---------------------------------------------------------------------------------
+
+    def rebuild(self) -> int:
+        """Empty this log's projections and replay the whole log into them; returns the number of facts."""
+        with self.write():
+            for table in schema.PROJECTION_TABLES:
+                self.conn.execute(f"DELETE FROM {table} WHERE log = %s", (self.log,))  # names from the schema
+            where, params = queries.event_filter(self.log, NOW, type="source-registered")
+            for row in list(queries.event_rows(self.conn, where + " AND fact IS NULL", params)):
+                event = row_to_event(row)
+                self.project_registration(event, event.seq or 0)
+            count = projections.fill(self.conn, self.log,
+                                     self.projection_rows_of(self.fact_states(NOW), self.source_map()))
+            last_seq = self.last()[0]
+            search.rebuild_index(self.conn, self.log, last_seq)
+            if last_seq:
+                projections.mark_projected(self.conn, self.log, last_seq)
+        return count
+
+    def chain_rows(self) -> Iterator[tuple[ChainRow, tuple]]:
+        return queries.chain_rows(self.conn, self.log)
+
+    def position_after(self, prev_hash: bytes) -> int:
+        row = self.conn.execute("SELECT seq FROM events WHERE log = %s AND hash = %s",
+                                (self.log, prev_hash.decode(errors="replace"))).fetchone()
+        return row[0] + 1 if row else 1
+
+    def check_guards(self) -> None:
+        """The triggers must be there, enabled, and run factlog's own functions."""
+        rows = self.conn.execute(
+            "SELECT t.tgname, p.prosrc FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid"
+            " WHERE t.tgrelid = 'events'::regclass AND NOT t.tgisinternal AND t.tgenabled <> 'D'").fetchall()
+        present = {name for name, source in rows if schema.FUNCTION_BODIES.get(name) == source}
+        missing = set(schema.GUARD_TRIGGERS) - present
+        if missing:
+            raise IntegrityError("the log's immutability triggers were removed, disabled or changed"
+                                 f" ({', '.join(sorted(missing))})")
+
+
+def _open_failure(where: str, exc: psycopg.Error) -> str:
+    from .errors import server_message
+
+    return f"cannot open the team log {where}: {server_message(exc)}"
