@@ -1,10 +1,12 @@
 """The domain checks of an append, shared by every back end: an event must fit the log it goes into (its fact
-and source registered, a retraction aimed at a statement still standing ...). The back end answers the
-questions (``Lookups``); the rules live here once."""
+and source registered, a retraction aimed at a statement still standing ...), and a merge's registration of a
+slug the log already has must say the same. The back end answers the questions (``Lookups``); the rules live
+here once."""
 
 from __future__ import annotations
 
-from typing import Protocol
+import datetime as dt
+from typing import Any, Protocol
 
 from .. import events as ev
 from ..errors import Conflict, InvalidInput, NotFound
@@ -22,6 +24,56 @@ class Lookups(Protocol):
 
     def is_retracted(self, event_id: str) -> bool:
         """Whether a retraction of ``event_id`` is in the log."""
+
+    def registration(self, event_type: str, slug: str) -> ev.Event | None:
+        """The event of type ``event_type`` that registered ``slug`` (a source or a fact), or None."""
+
+
+# The events that register a slug: the table that holds the slug, and the field that names it.
+REGISTRATIONS: dict[type[ev.Event], tuple[str, str]] = {
+    ev.SourceRegistered: ("sources", "source"),
+    ev.FactOpened: ("facts", "fact"),
+}
+
+
+def registered_alike(event: ev.Event, log: Lookups) -> ev.Event | None:
+    """For a merge (import, push, pull): the registration already in the log under the slug ``event`` registers,
+    when it says the same (``event`` is then not appended: the events that name the slug attach to the one the
+    log has). None when ``event`` registers nothing or a slug the log lacks. The same slug with other data is
+    refused, naming each field that differs with both values.
+
+    The data compared are the event type's own fields, upcast: the envelope (id, both times, recorder) differs
+    between two analysts who registered the same thing, and a registration's observed_at counts nowhere
+    (registrations hold in every valid-time view).
+    """
+    where = REGISTRATIONS.get(type(event))
+    if where is None:
+        return None
+    table, name = where
+    slug = getattr(event, name)
+    if not log.known(table, slug):
+        return None
+    existing = log.registration(event.TYPE, slug)
+    if existing is None or type(existing) is not type(event):
+        return None  # registered by some other event type: locate words the refusal
+    differing = [(field, getattr(existing, field), getattr(event, field)) for field in ev.data_fields(type(event))
+                 if getattr(existing, field) != getattr(event, field)]
+    if differing:
+        details = "; ".join(f"{field} {_shown(ours)} (registered) vs {_shown(theirs)} (incoming)"
+                            for field, ours, theirs in differing)
+        raise Conflict(f"{name} {slug!r} is already registered with different data: {details}",
+                       code="registration-differs")
+    return existing
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, dt.datetime):
+        return format_time(value)
+    if isinstance(value, tuple):
+        return "[" + ", ".join(map(repr, value)) + "]"
+    return repr(value)
 
 
 def locate(event: ev.Event, log: Lookups) -> tuple[str | None, str | None, str | None]:
