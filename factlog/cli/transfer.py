@@ -259,7 +259,7 @@ class _Span:
         self.progress.advance(done - self.progress.done)
 
     def where(self) -> str:
-        return f"seq {self.first}-{self.last}" if self.first else ""
+        return f"seq {self.first}" if self.first == self.last else f"seq {self.first}-{self.last}"
 
 
 def _plural(count: int) -> str:
