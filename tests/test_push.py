@@ -314,3 +314,24 @@ def test_progress_counts_events_on_a_terminal(sample, tmp_path, monkeypatch):
     assert result.exit_code == 0
     [bar] = bars
     assert bar.unit == "events" and bar.total == bar.done == len(events(sample))
+
+
+def test_a_statement_both_analysts_retracted_merges(tmp_path):
+    """Both record the source's withdrawal of a statement they share: each log keeps both retractions (merged by
+    id), the first in the log withdraws it, and either order gives the same beliefs."""
+    alice, bob = register_both(tmp_path)
+    assert cli(bob, "pull", alice).exit_code == 0
+    [claim] = [e["id"] for e in events(bob) if e["type"] == "claim"]
+    assert cli(alice, "retract", claim, "--reason", "PAP withdrew it", "--at", "2022-03-30T09:00:00Z").exit_code == 0
+    assert cli(bob, "retract", claim, "--reason", "withdrawn", "--at", "2022-03-30T10:00:00Z").exit_code == 0
+    a_into_b, b_into_a = tmp_path / "ab.db", tmp_path / "ba.db"
+    shutil.copy(bob, a_into_b)
+    shutil.copy(alice, b_into_a)
+    assert cli(a_into_b, "pull", alice).stdout.startswith("pulled 1 new event")
+    assert cli(b_into_a, "pull", bob).stdout.startswith("pulled 2 new events")  # Bob's deny and retraction
+    for clock in ([], ["--valid-at", "2022-03-30T09:30:00Z"], ["--valid-at", "2022-03-30T08:00:00Z"]):
+        assert beliefs(status_of(a_into_b, *clock)) == beliefs(status_of(b_into_a, *clock)), clock
+    assert [e["type"] for e in events(a_into_b)].count("retract") == 2
+    assert invoke(a_into_b, "verify").startswith(b"ok")
+    result = cli(a_into_b, "retract", claim)  # recording a third withdrawal by hand is still refused
+    assert result.exit_code == 1 and "is already retracted" in result.stderr

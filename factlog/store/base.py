@@ -221,7 +221,7 @@ class LogStore(abc.ABC):
             existing = checks.registered_alike(event, self)
             if existing is not None:
                 return existing, False
-        fact, source, target = checks.locate(event, self)
+        fact, source, target = checks.locate(event, self, merge)
         seq = last_seq + 1
         digest = pending.digest(seq, last_hash)
         self.insert_event((seq, event.id, *content[:5], pending.data_text, last_hash, digest, fact, source, target))

@@ -76,8 +76,9 @@ def _shown(value: Any) -> str:
     return repr(value)
 
 
-def locate(event: ev.Event, log: Lookups) -> tuple[str | None, str | None, str | None]:
-    """Refuse an event that does not fit the log; return the fact, source and target it concerns."""
+def locate(event: ev.Event, log: Lookups, merge: bool = False) -> tuple[str | None, str | None, str | None]:
+    """Refuse an event that does not fit the log; return the fact, source and target it concerns. ``merge``: the
+    event comes from another log (see ``_locate_retraction``)."""
     if isinstance(event, ev.SourceRegistered):
         if log.known("sources", event.source):
             raise Conflict(f"source {event.source!r} already exists")
@@ -94,7 +95,7 @@ def locate(event: ev.Event, log: Lookups) -> tuple[str | None, str | None, str |
         require(log, "facts", event.fact)
         return event.fact, None, None
     if isinstance(event, ev.Retract):
-        return _locate_retraction(event, log)
+        return _locate_retraction(event, log, merge)
     raise InvalidInput(f"cannot append a {event.TYPE} event")
 
 
@@ -104,14 +105,19 @@ def require(log: Lookups, table: str, key: str) -> None:
         raise NotFound(f"no {what} {key!r} in the log", code=f"unknown-{what}")
 
 
-def _locate_retraction(event: ev.Retract, log: Lookups) -> tuple[str, str, str]:
+def _locate_retraction(event: ev.Retract, log: Lookups, merge: bool) -> tuple[str, str, str]:
+    """A retraction must aim at a statement. Recording one, the statement must still stand. Merging, it may
+    already be withdrawn: two analysts who share a statement can each record its source's withdrawal, and
+    refusing the second would make the logs impossible to merge. Both are kept (merged by id, like any event);
+    the fold lets the first in the log withdraw the statement, and in a valid-time view the earliest by its own
+    time, so either order gives the same beliefs."""
     found = log.statement_of(event.target)
     if found is None:
         raise NotFound(f"no event {event.target!r} in the log")
     kind, fact, source, observed_at = found
     if kind not in ev.STATEMENT_TYPES or fact is None or source is None:
         raise InvalidInput(f"event {event.target} is a {kind}, not a statement; only statements can be retracted")
-    if log.is_retracted(event.target):
+    if not merge and log.is_retracted(event.target):
         raise Conflict(f"statement {event.target} is already retracted")
     if format_time(event.observed_at) < observed_at:
         raise InvalidInput(f"a retraction cannot be made before the statement it withdraws ({observed_at})")
