@@ -4,8 +4,9 @@ or a server, with the merge rules of ``import``.
 The receiving log appends in one transaction (all or nothing) and the sending log is read in one snapshot, in its
 seq order, so every registration comes before the events that name it. What the receiver already holds is not
 sent: first the stretch of chain both logs share (the same hash at the same seq means the same events up to
-there), found with a few lookups on each side; after it, the receiver is asked which of each batch of events it
-holds, one question a batch. Memory stays flat: one batch at a time.
+there), found with a few lookups on each side; after it, unless the receiver holds nothing more than that
+stretch, it is asked which of each batch of events it holds, one question a batch. Memory stays flat: one batch
+at a time.
 """
 
 from __future__ import annotations
@@ -91,13 +92,15 @@ def _missing(origin: LogStore, target: LogStore, total: int, at: list[int], skip
     so what ``target`` holds cannot change meanwhile). An event ``target`` holds with the same stored content is
     not sent; one it holds with other content is, for the append to refuse it as ``import`` would."""
     shared = shared_prefix(origin, target)
+    # a target that holds just the start of origin's chain (an empty one, a clone) lacks every event after it
+    ask = shared < target.last()[0]
     skipped(shared)
     if seen is not None:
         seen(shared, total)
     done = shared
     rows = (row for row in origin.event_rows() if row[0] > shared)
     while batch := list(islice(rows, BATCH)):
-        held = target.contents_by_ids([row[1] for row in batch])
+        held = target.contents_by_ids([row[1] for row in batch]) if ask else {}
         for row in batch:
             at[0] = row[0]
             stored = held.get(row[1])

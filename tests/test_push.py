@@ -120,11 +120,17 @@ def test_the_shared_start_of_two_logs_is_not_asked_about(sample, tmp_path, run, 
     # the first 20 events are the same chain in both logs: only Bob's own events are looked up
     assert len(asked) == len(events(db_path)) - 20
     asked.clear()
-    run("push", tmp_path / "copy.db")  # into a new log: nothing in common, every event is asked about once
-    assert len(asked) == len(events(db_path))
-    asked.clear()
+    run("push", tmp_path / "copy.db")  # into a new log: it lacks everything, nothing to ask
     run("push", tmp_path / "copy.db")  # the same chain now: nothing to ask
+    invoke(db_path, "claim", "belgorod-explosion", "--source", "bbc", "--at", "2022-03-30T15:00:00+00:00")
+    run("push", tmp_path / "copy.db")  # it holds the start of this chain: the new event is sent unasked
     assert asked == []
+    assert len(events(tmp_path / "copy.db")) == len(events(db_path))
+    assert head(tmp_path / "copy.db") == head(db_path)
+    run("push", tmp_path / "copy.db")
+    shutil.copy(sample, tmp_path / "alice-copy.db")
+    run("push", tmp_path / "alice-copy.db")  # Alice's copy holds what Bob lacks: ask about Bob's own events
+    assert len(asked) == len(events(db_path)) - 20
 
 
 def register_both(tmp_path, alice_kind="agency", bob_name="PAP"):
