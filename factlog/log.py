@@ -165,18 +165,18 @@ class Log:
         return counts[0], counts[1]
 
     def push(self, other: str | os.PathLike | Log, each: Callable[[ev.Event, bool], None] | None = None,
-             seen: Callable[[int], None] | None = None) -> tuple[int, int]:
+             seen: Callable[[int, int], None] | None = None) -> tuple[int, int]:
         """Copy the events ``other`` (a log, or where one is: a file or a server URL, created if missing) lacks
         from this log, in order, merging as ``import`` does, all or nothing; returns (new, already there).
-        ``each(event, new)`` is called for each event appended or found there, ``seen(n)`` as this log's
-        events are read (for a progress bar)."""
+        ``each(event, new)`` is called for each event that went through the append (each new one among them),
+        ``seen(done, total)`` as this log's events are read (for a progress bar)."""
         from .sync import copy_missing, opened
 
         with opened(other, self, receiving=True) as target:
             return copy_missing(self, target, each, seen)
 
     def pull(self, other: str | os.PathLike | Log, each: Callable[[ev.Event, bool], None] | None = None,
-             seen: Callable[[int], None] | None = None) -> tuple[int, int]:
+             seen: Callable[[int, int], None] | None = None) -> tuple[int, int]:
         """Copy the events this log lacks from ``other`` (a log, or where one is: it must exist and is only read),
         in order, merging as ``import`` does, all or nothing; returns (new, already in this log)."""
         from .sync import copy_missing, opened

@@ -246,7 +246,9 @@ class LogStore(abc.ABC):
         answers through ``event_rows``'s fact and source filters, which its (fact, seq) and (source, seq)
         indexes serve)."""
         column = next(name for cls, (_, name) in checks.REGISTRATIONS.items() if cls.TYPE == event_type)
-        for row in self.event_rows(type=event_type, limit=1, **{column: slug}):
+        rows = (self.event_rows(type=event_type, limit=1, source=slug) if column == "source"
+                else self.event_rows(type=event_type, limit=1, fact=slug))
+        for row in rows:
             return row_to_event(row)
         return None
 
