@@ -177,8 +177,8 @@ class Log:
 
     def pull(self, other: str | os.PathLike | Log, each: Callable[[ev.Event, bool], None] | None = None,
              seen: Callable[[int, int], None] | None = None) -> tuple[int, int]:
-        """Copy the events this log lacks from ``other`` (a log, or where one is: it must exist and is only read),
-        in order, merging as ``import`` does, all or nothing; returns (new, already in this log)."""
+        """Copy the events this log lacks from ``other`` (a log, or where one is: it must exist; nothing is
+        appended to it), in order, merging as ``import`` does, all or nothing; returns (new, already in this log)."""
         from .sync import copy_missing, opened
 
         with opened(other, self, receiving=False) as origin:

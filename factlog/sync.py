@@ -33,7 +33,8 @@ Seen = Callable[[int, int], None]  # (events of the sending log read so far, how
 
 @contextmanager
 def opened(other: str | os.PathLike | Log, this: Log, receiving: bool) -> Iterator[Log]:
-    """The other log of a push (``receiving``: created if missing) or a pull (it must exist; only read)."""
+    """The other log of a push (``receiving``: created if missing) or a pull (it must exist). Opened as any
+    command opens a log, so one written by a newer factlog, or a file that is no log, is refused before a read."""
     if isinstance(other, Log):
         if same_log(other.location, other.files(), this):
             raise InvalidInput(f"{shown(other.location)} is this log itself")
@@ -43,7 +44,7 @@ def opened(other: str | os.PathLike | Log, this: Log, receiving: bool) -> Iterat
     if same_log(location, [location], this):
         raise InvalidInput(f"{shown(location)} is this log itself")
     try:
-        log = open_log(location, create=receiving, read_only=not receiving, user=this.user, tz=this.tz)
+        log = open_log(location, create=receiving, user=this.user, tz=this.tz)
     except LogUnavailable as exc:
         raise LogUnavailable(str(exc)) from None  # about the other log: no advice about this one
     try:

@@ -214,7 +214,8 @@ def test_import_merges_by_slug_too(tmp_path):
     export.write_bytes(invoke(other, "export", "jsonl"))
     result = cli(bob, "import", export)
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: line 1: event ") and "kind 'agency' (registered) vs 'media'" in result.stderr
+    assert result.stderr.startswith("Error: line 1: event ")
+    assert "kind 'agency' (registered) vs 'media'" in result.stderr
 
 
 def test_recording_a_slug_twice_is_still_refused(tmp_path, run):
@@ -265,6 +266,13 @@ def test_bad_locations(sample, tmp_path, run, db_path):
     (tmp_path / "notes.txt").write_text("not a log")
     result = cli(sample, "push", tmp_path / "notes.txt")
     assert result.exit_code == 1 and result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+    conn = sqlite3.connect(tmp_path / "other.sqlite")
+    conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    result = cli(sample, "pull", tmp_path / "other.sqlite")
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {tmp_path / 'other.sqlite'} is an SQLite file but not a factlog log; it was"
+                             " left untouched\n")
     result = run("push", sample, ok=False)  # this log does not exist: push reads it
     assert result.exit_code == 1 and result.stderr.startswith("Error: no log at")
     assert not db_path.exists()

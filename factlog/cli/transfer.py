@@ -297,7 +297,7 @@ def push_command(log: Any, url: str) -> None:
 def pull_command(log: Any, url: str) -> None:
     """Copy the events this log lacks from the log at URL: a file path or a server URL (postgresql://...).
 
-    The other log is only read. Events this log has are skipped, so pulling twice changes nothing; a source or
+    Nothing is appended to the other log. Events this log has are skipped, so pulling twice changes nothing; a source or
     fact id registered here with the same data merges, with other data it is refused. All or nothing: one
     transaction.
 
