@@ -347,5 +347,10 @@ def test_a_statement_both_analysts_retracted_merges(tmp_path):
         assert beliefs(status_of(a_into_b, *clock)) == beliefs(status_of(b_into_a, *clock)), clock
     assert [e["type"] for e in events(a_into_b)].count("retract") == 2
     assert invoke(a_into_b, "verify").startswith(b"ok")
+    imported = tmp_path / "imported.db"  # import merges the same way
+    shutil.copy(bob, imported)
+    (tmp_path / "alice.jsonl").write_bytes(invoke(alice, "export", "jsonl"))
+    assert cli(imported, "import", tmp_path / "alice.jsonl").stdout.startswith("imported 1 new event")
+    assert beliefs(status_of(imported)) == beliefs(status_of(a_into_b))
     result = cli(a_into_b, "retract", claim)  # recording a third withdrawal by hand is still refused
     assert result.exit_code == 1 and "is already retracted" in result.stderr
