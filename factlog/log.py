@@ -127,8 +127,9 @@ class Log:
         return self._record(ev.Retract, at, target=self.store.full_event_id(event_id.strip()), reason=reason)
 
     def append_records(self, records: Iterable[dict]) -> list[tuple[ev.Event, bool]]:
-        """Append wire records (e.g. another log's export) in one transaction; known ids are skipped."""
-        return self.store.append_many(Pending.from_wire(record) for record in records)
+        """Append wire records (e.g. another log's export) in one transaction; known ids are skipped, and so are
+        registrations of slugs the log has with the same data (see ``import_records``)."""
+        return self.store.append_many((Pending.from_wire(record) for record in records), merge=True)
 
     def import_records(self, numbered: Iterable[tuple[int, dict]],
                        each: Callable[[ev.Event, bool], None] | None = None) -> tuple[int, int]:
@@ -136,6 +137,8 @@ class Log:
 
         Events keep their content (id, type, version, times, recorder, data) and get this log's seq and hashes.
         A record that carries its hash must match it (an export altered after it was written is refused).
+        A registration of a source or fact id the log already has is known when its data are the same (the
+        records that name it attach to this log's) and refused when they differ, naming each field.
         An error names the line and the event, and leaves the log as it was.
         """
         counts = [0, 0]
@@ -155,13 +158,33 @@ class Log:
                 each(event, new)
 
         try:
-            self.store.append_each(pendings(), placed)
+            self.store.append_each(pendings(), placed, merge=True)
         except FactlogError as exc:
             if str(exc).startswith("line "):
                 raise
             about = "" if str(where["id"]) in str(exc) else f"event {where['id']}: "
             raise type(exc)(f"line {where['line']}: {about}{exc}") from None
         return counts[0], counts[1]
+
+    def push(self, other: str | os.PathLike | Log, each: Callable[[ev.Event, bool], None] | None = None,
+             seen: Callable[[int, int], None] | None = None) -> tuple[int, int]:
+        """Copy the events ``other`` (a log, or where one is: a file or a server URL, created if missing) lacks
+        from this log, in order, merging as ``import`` does, all or nothing; returns (new, already there).
+        ``each(event, new)`` is called for each event that went through the append (each new one among them),
+        ``seen(done, total)`` as this log's events are read (for a progress bar)."""
+        from .sync import copy_missing, opened
+
+        with opened(other, self, receiving=True) as target:
+            return copy_missing(self, target, each, seen)
+
+    def pull(self, other: str | os.PathLike | Log, each: Callable[[ev.Event, bool], None] | None = None,
+             seen: Callable[[int, int], None] | None = None) -> tuple[int, int]:
+        """Copy the events this log lacks from ``other`` (a log, or where one is: it must exist; nothing is
+        appended to it), in order, merging as ``import`` does, all or nothing; returns (new, already in this log)."""
+        from .sync import copy_missing, opened
+
+        with opened(other, self, receiving=False) as origin:
+            return copy_missing(origin, self, each, seen)
 
     def _record(self, cls: type[ev.Event], at: TimeLike, **data: Any) -> ev.Event:
         recorded_at = now()

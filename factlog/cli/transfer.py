@@ -26,8 +26,8 @@ class Progress:
     DELAY = 0.5  # seconds before the bar appears, so quick commands print nothing
     EVERY = 0.1  # seconds between redraws
 
-    def __init__(self, label: str, total: int | None = None, enabled: bool | None = None):
-        self.label, self.total = label, total
+    def __init__(self, label: str, total: int | None = None, enabled: bool | None = None, unit: str = "bytes"):
+        self.label, self.total, self.unit = label, total, unit
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
         self.done = 0
         self.started = self.drawn = time.monotonic()
@@ -47,10 +47,12 @@ class Progress:
 
     def _start(self) -> Any:
         from rich.console import Console
-        from rich.progress import BarColumn, DownloadColumn, Progress as Bar, TextColumn, TimeElapsedColumn
+        from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress as Bar, TextColumn,
+                                   TimeElapsedColumn)
 
-        bar = Bar(TextColumn(self.label), BarColumn(), DownloadColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True)
+        amount = DownloadColumn() if self.unit == "bytes" else MofNCompleteColumn()
+        bar = Bar(TextColumn(self.label), BarColumn(), amount, TextColumn(self.unit if self.unit != "bytes" else ""),
+                  TimeElapsedColumn(), console=Console(stderr=True), transient=True)
         self.task = bar.add_task(self.label, total=self.total)
         bar.start()
         return bar
@@ -340,6 +342,82 @@ def import_command(ctx: click.Context, file: str) -> None:
     click.echo(f"imported {new} new event{'s' if new != 1 else ''}{where}; {known} already in the log")
 
 
+# --- push and pull ------------------------------------------------------------------------------------------
+
+
+class _Span:
+    """The seq of the first and the last new event, for the summary line; and the progress of the copy."""
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+        self.first = self.last = 0
+
+    def placed(self, event: Any, new: bool) -> None:
+        if new:
+            self.first, self.last = self.first or event.seq, event.seq
+
+    def seen(self, done: int, total: int) -> None:
+        self.progress.total = total
+        self.progress.advance(done - self.progress.done)
+
+    def where(self) -> str:
+        return f"seq {self.first}" if self.first == self.last else f"seq {self.first}-{self.last}"
+
+
+def _plural(count: int) -> str:
+    return f"{count} new event{'s' if count != 1 else ''}"
+
+
+@click.command("push")
+@click.argument("url", metavar="URL")
+@with_log(write=False)
+def push_command(log: Any, url: str) -> None:
+    """Copy the events the log at URL lacks from this log: a file path or a server URL (postgresql://...).
+
+    The other log is created if it does not exist. Events it has are not sent again, so pushing twice changes
+    nothing; a source or fact id it registered with the same data merges, with other data it is refused.
+    All or nothing: one transaction on the other log.
+
+    
+    Example:
+      factlog push team.db                     (then a colleague: factlog pull team.db)
+    """
+    from ..sync import shown
+
+    span = _Span(Progress("pushing", unit="events"))
+    try:
+        new, known = log.push(url, span.placed, span.seen)
+    finally:
+        span.progress.close()
+    where = f" ({span.where()} there)" if new else ""
+    click.echo(f"pushed {_plural(new)} to {shown(url)}{where}; {known} already there")
+
+
+@click.command("pull")
+@click.argument("url", metavar="URL")
+@with_log(write=True)
+def pull_command(log: Any, url: str) -> None:
+    """Copy the events this log lacks from the log at URL: a file path or a server URL (postgresql://...).
+
+    Nothing is appended to the other log. Events this log has are skipped, so pulling twice changes nothing; a source or
+    fact id registered here with the same data merges, with other data it is refused. All or nothing: one
+    transaction.
+
+    
+    Example:
+      factlog pull team.db
+    """
+    from ..sync import shown
+
+    span = _Span(Progress("pulling", unit="events"))
+    try:
+        new, known = log.pull(url, span.placed, span.seen)
+    finally:
+        span.progress.close()
+    where = f" ({span.where()})" if new else ""
+    click.echo(f"pulled {_plural(new)} from {shown(url)}{where}; {known} already in the log")
+
+
 def register(group: click.Group) -> None:
-    for command in (export_command, import_command):
+    for command in (export_command, import_command, push_command, pull_command):
         group.add_command(command)

@@ -184,21 +184,27 @@ class LogStore(abc.ABC):
         """Append one event and update the projections, in one transaction; returns it with its position."""
         return self.append_many([Pending.of(event)])[0][0]
 
-    def append_many(self, pendings: Iterable[Pending]) -> list[tuple[ev.Event, bool]]:
+    def append_many(self, pendings: Iterable[Pending], merge: bool = False) -> list[tuple[ev.Event, bool]]:
         """Append events in one transaction. Returns each event (as stored) and whether it was new."""
         results: list[tuple[ev.Event, bool]] = []
-        self.append_each(pendings, lambda event, new: results.append((event, new)))
+        self.append_each(pendings, lambda event, new: results.append((event, new)), merge)
         return results
 
-    def append_each(self, pendings: Iterable[Pending], each: Callable[[ev.Event, bool], None]) -> None:
+    def append_each(self, pendings: Iterable[Pending], each: Callable[[ev.Event, bool], None],
+                    merge: bool = False) -> None:
         """Append events in one transaction (all or nothing), calling ``each(event, new)`` for every one placed:
-        memory stays flat however many there are (``import`` streams a whole file through here)."""
+        memory stays flat however many there are (``import`` streams a whole file through here).
+
+        ``merge`` is for events from another log (import, push, pull): a registration of a slug the log has with
+        the same data is then not appended but known (``each`` gets the log's own registration), and with other
+        data refused (``checks.registered_alike``). Without it, any second registration of a slug is refused.
+        """
         with self.write():
             projector = Projector(self)
             seq, last_hash = self.last()
             first = seq + 1
             for pending in pendings:
-                event, new = self._append_one(pending, seq, last_hash, projector)
+                event, new = self._append_one(pending, seq, last_hash, projector, merge)
                 if new:
                     seq, last_hash = event.seq or 0, event.hash or GENESIS
                     if seq - first == BULK_AFTER:
@@ -218,8 +224,8 @@ class LogStore(abc.ABC):
     def before_commit(self) -> None:
         """The transaction is about to commit."""
 
-    def _append_one(self, pending: Pending, last_seq: int, last_hash: str,
-                    projector: Projector) -> tuple[ev.Event, bool]:
+    def _append_one(self, pending: Pending, last_seq: int, last_hash: str, projector: Projector,
+                    merge: bool = False) -> tuple[ev.Event, bool]:
         event = pending.event
         content = pending.content()
         stored = self.content_by_id(event.id)
@@ -227,7 +233,11 @@ class LogStore(abc.ABC):
             if tuple(stored[1:]) != content:
                 raise Conflict(f"event {event.id} is already in the log with different content; refused")
             return self.event(event.id), False
-        fact, source, target = checks.locate(event, self)
+        if merge:
+            existing = checks.registered_alike(event, self)
+            if existing is not None:
+                return existing, False
+        fact, source, target = checks.locate(event, self, merge)
         seq = last_seq + 1
         digest = pending.digest(seq, last_hash)
         self.insert_event((seq, event.id, *content[:5], pending.data_text, last_hash, digest, fact, source, target))
@@ -245,6 +255,27 @@ class LogStore(abc.ABC):
         found = self.exists(table, key)
         if found:
             self._known.add((table, key))
+        return found
+
+    def registration(self, event_type: str, slug: str) -> ev.Event | None:
+        """The event of type ``event_type`` that registered ``slug``: the first of that type naming it (a back end
+        answers through ``event_rows``'s fact and source filters, which its (fact, seq) and (source, seq)
+        indexes serve)."""
+        column = next(name for cls, (_, name) in checks.REGISTRATIONS.items() if cls.TYPE == event_type)
+        rows = (self.event_rows(type=event_type, limit=1, source=slug) if column == "source"
+                else self.event_rows(type=event_type, limit=1, fact=slug))
+        for row in rows:
+            return row_to_event(row)
+        return None
+
+    def contents_by_ids(self, event_ids: list[str]) -> dict[str, tuple]:
+        """``content_by_id`` of each id the log holds, by id: a push asks this for a batch of the events it may
+        send. A back end where each query is a round trip to a server answers it in one query."""
+        found = {}
+        for event_id in event_ids:
+            stored = self.content_by_id(event_id)
+            if stored is not None:
+                found[event_id] = stored
         return found
 
     # --- projections --------------------------------------------------------------------------------------

@@ -94,9 +94,13 @@ def _checked_chain(record: dict[str, Any], data_text: str) -> tuple[Any, Any, st
         ev.from_wire(record)
         raise InvalidInput(f"event {get('id')!a} holds a lone surrogate, which is not valid UTF-8") from None
     if digest != record["hash"]:
-        raise InvalidInput(f"event {record.get('id')} does not match its hash: the file was altered after it was"
+        raise HashMismatch(f"event {record.get('id')} does not match its hash: the file was altered after it was"
                            " exported")
     return record.get("seq"), record.get("prev_hash"), digest, hashed
+
+
+class HashMismatch(InvalidInput):
+    """A record's content does not give the hash it carries."""
 
 
 def placed(event: ev.Event, seq: int, prev_hash: str, digest: str) -> ev.Event:

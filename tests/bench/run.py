@@ -430,7 +430,30 @@ class Bench:
                          f"{tenth:,} events", [s.peak_mib for s in small.samples], higher_is_better=False,
                          goal="<= 1.2x", met=big.peak() <= 1.2 * small.peak()))
 
-    CASES = ("import", "claim", "append", "growth", "rebuild", "status", "export")
+    def case_push(self) -> None:
+        """``push`` of the whole log into a new one against ``import`` of its export (the same appends), and a
+        push that finds every event already there at other positions (the batch lookups alone)."""
+        if not self.cli_has("push"):
+            self.add(Row("push (no push command yet)", "events/s", []))
+            return
+        n, log = self.size, self.path(f"log-{self.size}.db")
+        push, imports = self.together(
+            {"command": [*self.factlog, "--db", log, "push", self.path("push.db")], "setup": self.fresh("push.db"),
+             "events": n},
+            {"command": self.import_command(n, "import.db"), "setup": self.fresh("import.db"), "events": n})
+        self.add(Row(f"factlog push, {n:,} events into a new log (process)", "events/s", push.rates(),
+                     "factlog import of its export", imports.rates(), goal=">= 0.9x import",
+                     met=statistics.median(push.rates()) >= 0.9 * statistics.median(imports.rates())))
+        self.fresh("shifted.db")()
+        subprocess.run([*self.factlog, "--db", self.path("shifted.db"), "source", "add", "zz", "--name", "ZZ"],
+                       check=True, capture_output=True, env=self.environment())
+        subprocess.run([*self.factlog, "--db", self.path("shifted.db"), "pull", log], check=True,
+                       capture_output=True, env=self.environment())  # after ZZ: the same events, one seq later
+        again = self.measure([*self.factlog, "--db", log, "push", self.path("shifted.db")], events=n)
+        self.add(Row(f"  push of {n:,} events all already there, at other seqs (process)", "events/s",
+                     again.rates()))
+
+    CASES = ("import", "claim", "append", "growth", "rebuild", "status", "export", "push")
 
     def run(self) -> None:
         started = time.perf_counter()
