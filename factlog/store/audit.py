@@ -39,6 +39,9 @@ class _LogSoFar:
     def is_retracted(self, event_id: str) -> bool:
         return event_id in self.retracted
 
+    def registration(self, event_type: str, slug: str) -> ev.Event | None:
+        return self.store.registration(event_type, slug)
+
     def add(self, event: ev.Event) -> None:
         if isinstance(event, ev.SourceRegistered):
             self.registered.add(("sources", event.source))
@@ -63,7 +66,9 @@ def fitting_events(store: LogStore, rows: Iterable[tuple]) -> Iterator[ev.Event]
         so_far.seq = seq
         try:
             event = row_to_event(row)
-            checks.locate(event, so_far)
+            # as a merge checks it: any event may have come from another analyst's log (a second retraction of
+            # a shared statement is how two logs that both recorded the withdrawal merge)
+            checks.locate(event, so_far, merge=True)
         except IntegrityError:
             raise
         except FactlogError as exc:
