@@ -286,10 +286,8 @@ def _key_values(cell: str) -> dict[str, str]:
 
 
 def unneutralise(cell: str) -> str:
-    """Undo the CSV exporter's formula guard: ``'=1+1`` was ``=1+1``."""
-    from .exporters.csv_exporter import is_formula
-
-    return cell[1:] if cell.startswith("'") and is_formula(cell[1:]) else cell
+    """Undo the CSV exporter's formula guard: ``'=1+1`` was ``=1+1``, ``''twas`` was ``'twas``."""
+    return cell[1:] if cell.startswith("'") else cell
 
 
 def parse_csv(data: bytes) -> list[dict[str, str]]:

@@ -37,9 +37,11 @@ def old_valid_text(text):
 
 
 def old_neutralise(text):
-    # issue 13: blanks and invisible characters before the sign do not hide a formula
+    # issue 13: blanks and invisible characters before the sign do not hide a formula; a leading ' gets its own
+    # guard, so the guard can always be undone
     shown = text.lstrip("".join(c for c in set(text) if c.isspace() or not c.isprintable()))
-    return "'" + text if text.startswith(OLD_FORMULA_STARTS) or shown.startswith(OLD_FORMULA_STARTS) else text
+    starts = (*OLD_FORMULA_STARTS, "'")
+    return "'" + text if text.startswith(starts) or shown.startswith(OLD_FORMULA_STARTS) else text
 
 
 def old_flatten(value):

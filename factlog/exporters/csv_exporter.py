@@ -25,8 +25,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uf
 
 
 def neutralise(cell: str) -> str:
-    """A cell a spreadsheet will show as text, never evaluate."""
-    return "'" + cell if is_formula(cell) else cell
+    """A cell a spreadsheet will show as text, never evaluate. A cell that starts with ``'`` gets one too: a
+    spreadsheet eats the first, so the text reads as written, and the guard can always be told from the text."""
+    return "'" + cell if is_formula(cell) or cell.startswith("'") else cell
 
 
 def is_formula(cell: str) -> bool:
@@ -111,7 +112,7 @@ _LINE_END = "\r\n"
 # starts that ``neutralise`` would have prefixed there, after any ASCII blanks and controls (the others are not
 # ASCII); the pattern may find more than ``neutralise`` would prefix, never less: such lines take the cell path
 _FORMULA_AFTER_COMMA = re.compile(
-    ",[\x00-\x20\x7f]*[" + "".join(re.escape(start) for start in FORMULA_STARTS if start.isascii()) + "]"
+    ",(?:'|[\x00-\x20\x7f]*[" + "".join(re.escape(start) for start in FORMULA_STARTS if start.isascii()) + "])"
 )
 
 
