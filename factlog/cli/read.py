@@ -18,12 +18,31 @@ def event_summary(record: dict) -> str:
         return f"{data.get('name')} ({data.get('kind', 'other')}{', ' + data['party'] if data.get('party') else ''})"
     if record["type"] in ("fact-opened", "fact-reworded"):
         return data.get("statement", "")
-    if record["type"] == "retract":
+    if record["type"] in ("retract", "statement-voided"):
         from .output import shorten_middle  # the whole id is in --json; here it would only break the column
 
         target = shorten_middle(str(data.get("target")), 17)
-        return f"withdraws {target}" + (f": {data['reason']}" if data.get("reason") else "")
+        verb = "withdraws" if record["type"] == "retract" else "voids"
+        return f"{verb} {target}" + (f": {data['reason']}" if data.get("reason") else "")
+    if record["type"] == "party-registered":
+        return f"{data.get('name')} ({data.get('kind', 'other')})"
+    if record["type"] in ("fact-amended", "source-amended", "party-amended"):
+        return amendment_summary(record["type"], data)
     return data.get("quote") or data.get("note") or ""
+
+
+_AMENDED = {"fact-amended": "fact", "source-amended": "source", "party-amended": "party"}
+
+
+def amendment_summary(kind: str, data: dict) -> str:
+    """What an amendment changes, e.g. ``reliability D; add_tags depot`` (what it amends has its own column)."""
+    parts = []
+    for key, value in data.items():
+        if key == _AMENDED[kind] or value in (None, [], False):
+            continue
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else "yes" if value is True else str(value)
+        parts.append(f"{key.replace('_', ' ')} {shown}")
+    return "; ".join(parts)
 
 
 @click.command("log")
@@ -183,7 +202,7 @@ def why(log: Any, fact_id: str, as_of: str | None, at_seq: int | None, valid_at:
 
 
 def print_explanation(explanation: dict) -> None:
-    from .output import display_time, say
+    from .output import say
 
     utc = show_utc()
     echo = say  # each line holds text from the log: shown with its control characters escaped
@@ -193,6 +212,19 @@ def print_explanation(explanation: dict) -> None:
     echo("party stances:" if explanation["parties"] else "party stances: none tracked")
     for party, reason in explanation["parties"].items():
         echo(f"  {party}: {reason['stance']}, because {reason['rule']}")
+    print_records(explanation, utc)
+    voided = explanation.get("voided", [])
+    if voided:
+        echo("voided as recording errors:")
+    for v in voided:
+        reason = f": {v['reason']}" if v.get("reason") else ""
+        echo(f"  {v['source_name']} {v['type']} [{v['event_id']}] voided by seq {v['void_seq']}{reason}")
+
+
+def print_records(explanation: dict, utc: bool) -> None:
+    from .output import display_time, say
+
+    echo = say
     for title, records in (("standing statements", explanation["standing"]), ("withdrawn", explanation["withdrawn"])):
         echo(f"{title}:" if records else f"{title}: none")
         for r in records:

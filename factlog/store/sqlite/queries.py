@@ -68,13 +68,21 @@ def fold_rows(conn: sqlite3.Connection, clock: Clock, fact: str | None) -> Itera
         yield row
 
 
-def registration_rows(conn: sqlite3.Connection, sources: Iterable[str] | None) -> Iterator[tuple]:
-    # a registration is the only event with a source and no fact: the (fact, seq) index finds them, no scan
-    sql = f"SELECT {EVENT_COLUMNS} FROM events WHERE fact IS NULL AND type = 'source-registered'"
-    params: tuple = ()
+SOURCE_EVENTS = ("source-registered", "source-amended")
+PARTY_EVENTS = ("party-registered", "party-amended")
+
+
+def who_rows(conn: sqlite3.Connection, types: tuple[str, str], sources: Iterable[str] | None,
+             clock: Clock) -> Iterator[tuple]:
+    """Registrations and amendments of sources or parties (``types``), of ``sources`` only when given, in the
+    view of transaction time ``clock`` names, in seq order."""
+    # events about who is who are the only ones without a fact: the (fact, seq) index finds them, no scan
+    where, params = event_filter(Clock(clock.as_of, clock.at_seq))
+    sql = f"SELECT {EVENT_COLUMNS} FROM events WHERE fact IS NULL AND type IN (?, ?) AND {where}"
+    params = [*types, *params]
     if sources is not None:
         sql += " AND source IN (SELECT value FROM json_each(?))"
-        params = (json.dumps(sorted(sources)),)
+        params.append(json.dumps(sorted(sources)))
     for row in conn.execute(sql + " ORDER BY seq", params):
         yield row
 
