@@ -133,6 +133,10 @@ def test_parties_name_labels_and_every_export(run, db_path, team, tmp_path):
     assert run.json("status", "blast")[0]["label"] == "claimed: by TASS, Russian Federation; unconfirmed by NATO"
     run("party", "amend", "nato", "--name", "North Atlantic Treaty Organization")
     assert "unconfirmed by North Atlantic Treaty Organization" in run.json("status", "blast")[0]["label"]
+    why = run("why", "blast").stdout
+    assert "  North Atlantic Treaty Organization: unconfirmed, because" in why
+    assert "  Russian Federation: confirmed, because" in why
+    assert set(run.json("why", "blast")[0]["parties"]) == {"nato", "russia"}  # --json keeps the slugs
     refused(run, db_path, "party", "add", "nato", "--name", "NATO", words="already exists")
     refused(run, db_path, "party", "add", "Bad Slug", "--name", "X", words="not a slug")
     refused(run, db_path, "party", "amend", "nobody", "--name", "X", words="no party 'nobody'")
@@ -270,6 +274,7 @@ def test_the_first_party_plugins_name_parties_and_leave_voided_statements_out(ru
     page = run("export", "html").stdout
     assert "mistyped" not in page and "Russian MoD" not in page
     assert "<dt>NATO</dt>" in page and "official, Russian Federation" in page
+    assert "<title>Kremlin spokesman (official, Russian Federation)</title>" in page  # the timeline's lane
     reviews = json.loads(run("export", "claimreview").stdout)
     text = json.dumps(reviews)
     assert "mistyped" not in text and "Russian MoD" not in text

@@ -191,17 +191,19 @@ def why(log: Any, fact_id: str, as_of: str | None, at_seq: int | None, valid_at:
     """
     from ..beliefs import explain
 
-    belief = log.belief(fact_id, log.clock(as_of, at_seq, valid_at))
+    clock = log.clock(as_of, at_seq, valid_at)
+    belief = log.belief(fact_id, clock)
     explanation = explain(belief, log.source_map())
     if as_json:
         from .output import echo_json
 
         echo_json([explanation])
         return
-    print_explanation(explanation)
+    print_explanation(explanation, log.party_map(clock))
 
 
-def print_explanation(explanation: dict) -> None:
+def print_explanation(explanation: dict, parties: dict | None = None) -> None:
+    from ..beliefs import display_name
     from .output import say
 
     utc = show_utc()
@@ -211,7 +213,9 @@ def print_explanation(explanation: dict) -> None:
     echo(f"label: {explanation['label']}")
     echo("party stances:" if explanation["parties"] else "party stances: none tracked")
     for party, reason in explanation["parties"].items():
-        echo(f"  {party}: {reason['stance']}, because {reason['rule']}")
+        # a registered party by its name, as the label reads it (the slug stays in --json)
+        name = display_name(party, parties) if parties and party in parties else party
+        echo(f"  {name}: {reason['stance']}, because {reason['rule']}")
     print_records(explanation, utc)
     voided = explanation.get("voided", [])
     if voided:

@@ -151,7 +151,7 @@ def status_badge(status: str) -> str:
 
 def fact_section(belief: Belief, sources: Mapping[str, SourceInfo], timeline: tl.Timeline,
                  parties: Mapping[str, PartyInfo] | None = None) -> str:
-    svg = tl.render(timeline, sources)
+    svg = tl.render(timeline, sources, parties)
     parts = [
         f'<section class="fact" id="fact-{esc(belief.fact)}" data-fact="{esc(belief.fact)}" '
         f'data-status="{esc(belief.status)}">',
