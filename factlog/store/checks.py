@@ -23,14 +23,6 @@ class Lookups(Protocol):
     def targeting(self, event_id: str) -> list[tuple[str, str]]:
         """The id and type of every event that names ``event_id`` as its target (retractions, voids), in order."""
 
-    def fact_now(self, fact: str) -> object | None:
-        """The fact's folded state as the log holds it now (``beliefs.FactState``), or None."""
-
-    def source_now(self, source: str) -> object | None:
-        """The source as the log describes it now (``beliefs.SourceInfo``), or None."""
-
-    def party_now(self, party: str) -> object | None:
-        """The registered party as the log describes it now (``beliefs.PartyInfo``), or None."""
 
 
 def locate(event: ev.Event, log: Lookups) -> tuple[str | None, str | None, str | None]:
@@ -130,7 +122,20 @@ def _locate_void(event: ev.StatementVoided, log: Lookups) -> tuple[str, str, str
     return fact, source, event.target
 
 
-def refuse_unchanged(event: ev.Event, log: Lookups) -> None:
+class Current(Protocol):
+    """What ``refuse_unchanged`` asks of the log: how it describes a fact, source or party now."""
+
+    def fact_now(self, fact: str) -> Any:
+        """The fact's folded state (``beliefs.FactState``), or None."""
+
+    def source_now(self, source: str) -> Any:
+        """The source (``beliefs.SourceInfo``), or None."""
+
+    def party_now(self, party: str) -> Any:
+        """The registered party (``beliefs.PartyInfo``), or None."""
+
+
+def refuse_unchanged(event: ev.Event, log: Current) -> None:
     """An amendment must change something the log holds now (checked for new events only: two analysts who
     made the same amendment each in their own log must still merge)."""
     if isinstance(event, ev.FactAmended):
