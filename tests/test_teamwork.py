@@ -280,3 +280,21 @@ def test_the_first_party_plugins_name_parties_and_leave_voided_statements_out(ru
     assert "mistyped" not in text and "Russian MoD" not in text
     authors = reviews[0]["itemReviewed"]["author"]
     assert {"@type": "Organization", "name": "Russian Federation"} in [a.get("affiliation") for a in authors]
+
+
+def test_an_amendment_by_another_process_reaches_the_next_append_of_this_one(tmp_path):
+    """Each open log keeps who is who between its appends; an amendment or party registration written through
+    another connection must not leave it stale (live must still equal a rebuild)."""
+    path = tmp_path / "shared.db"
+    with factlog.open_log(path, user="one") as one, factlog.open_log(path, user="two") as two:
+        one.add_source("tass", "TASS", kind="agency")
+        one.open_fact("f", "F", parties=["nato"])
+        one.open_fact("g", "G", parties=["nato"])
+        one.claim("f", "tass")  # ``one`` now knows TASS and the (no) parties
+        two.amend_source("tass", kind="official", party="russia")
+        two.add_party("nato", "NATO")
+        one.claim("g", "tass")
+        assert [r["label"] for r in one.status()] == ["claimed: by Russia; unconfirmed by NATO"] * 2
+        live = one.store.projection_rows()
+        one.rebuild()
+        assert one.store.projection_rows() == live
