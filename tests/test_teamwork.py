@@ -9,7 +9,7 @@ import pytest
 
 import factlog
 import factlog.plugins
-from factlog.store.sqlite import migrations, schema
+from factlog.store.sqlite import migrations
 from factlog.testing import use_plugin_from_source
 from tests.test_cli_write import count, refused
 
@@ -206,21 +206,21 @@ def test_an_import_of_the_same_amendment_from_another_log_merges(tmp_path):
 
 def test_an_old_log_migrates_and_an_older_factlog_refuses_the_new_one(tmp_path, monkeypatch):
     path = tmp_path / "old.db"
-    # a log of today's schema: every migration up to m006, no parties table
-    monkeypatch.setattr(migrations, "STEPS", migrations.STEPS[:6])
-    monkeypatch.setattr(migrations, "NAMES", migrations.NAMES[:6])
-    monkeypatch.setattr(schema, "create_parties_table", lambda db: None)
     with factlog.open_log(path) as log:
         log.add_source("tass", "TASS")
         log.open_fact("f", "Something", parties=["nato"])
-    monkeypatch.undo()
+    # the same log as the factlog before issue 12 left it: no m007 step, no parties table, no index of it
     conn = sqlite3.connect(path)
-    assert "parties" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    for sql in ("DROP TABLE parties", "DROP INDEX idx_events_who",
+                "DELETE FROM _sqlite_migrations WHERE name = 'm007_parties'"):
+        conn.execute(sql)
+    conn.commit()
     conn.close()
     with factlog.open_log(path) as log:  # migrates
         log.add_party("nato", "NATO")
         assert log.status("f")[0]["label"] == "open: unconfirmed by NATO"
         log.verify()
+    # a factlog that knows only the steps up to m006 refuses the log, untouched
     monkeypatch.setattr(migrations, "STEPS", migrations.STEPS[:6])
     monkeypatch.setattr(migrations, "NAMES", migrations.NAMES[:6])
     with pytest.raises(factlog.errors.LogUnavailable, match="newer factlog .*m007_parties"):

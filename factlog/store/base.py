@@ -269,7 +269,6 @@ class LogStore(abc.ABC):
                 self.appended(first, seq)
             projector.finish(seq)
             self._projector = None
-            self._who_change = self.last_who_change()  # the maps now hold this transaction's changes
             self.before_commit()
 
     def begin_bulk(self) -> None:
@@ -310,6 +309,7 @@ class LogStore(abc.ABC):
         if isinstance(event, ev.SourceRegistered):
             self._source_infos[event.source] = bl.SourceInfo.from_event(event)
             return
+        self._who_change = seq  # what ``last_who_change`` will say: the maps below hold this change
         if isinstance(event, ev.SourceAmended):
             info = self.source_now(event.source)
             if info is None:
