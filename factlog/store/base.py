@@ -169,12 +169,6 @@ class LogStore(abc.ABC):
                 parties[event.party] = (info.amended(event), seq)
         return parties
 
-    def who_events(self, clock: Clock = NOW) -> list[ev.Event]:
-        """The events about who is who (source and party registrations and amendments) in the view, in order."""
-        view = Clock(clock.as_of, clock.at_seq)
-        rows = heapq.merge(self.registration_rows(None, view), self.party_rows(view), key=lambda row: row[0])
-        return [row_to_event(row) for row in rows]
-
     @abc.abstractmethod
     def mark_projected(self, last_seq: int) -> None:
         """Record that the projections hold every event up to ``last_seq``."""
