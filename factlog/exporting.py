@@ -8,7 +8,7 @@ from typing import IO, TYPE_CHECKING, Any
 from attrs import field, frozen
 
 if TYPE_CHECKING:
-    from .beliefs import Belief, Change, SourceInfo
+    from .beliefs import Belief, Change, PartyInfo, SourceInfo
     from .log import Log
     from .clock import Clock
 
@@ -34,11 +34,17 @@ class ExportRequest:
         return self.log.beliefs(self.clock)
 
     def history(self, fact: str) -> list[Change]:
-        """Each change of a fact's status or label in this view (for reports and timelines)."""
-        return self.log.history(fact, self.clock)
+        """Each change of a fact's status or label in this view (for reports and timelines), told as if the
+        events voided as recording errors had never been recorded: a voided statement appears in no export."""
+        return self.log.history(fact, self.clock, voided=False)
 
     def sources(self) -> dict[str, SourceInfo]:
-        return self.log.source_map()
+        """The sources as their registrations and amendments say in this view."""
+        return self.log.source_map(self.clock)
+
+    def parties(self) -> dict[str, PartyInfo]:
+        """The registered parties in this view: name a party with ``beliefs.display_name(party, parties)``."""
+        return self.log.party_map(self.clock)
 
 
 @frozen

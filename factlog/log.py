@@ -126,6 +126,52 @@ class Log:
         """Withdraw one earlier statement, named by its event id (or a unique prefix of at least 8 characters)."""
         return self._record(ev.Retract, at, target=self.store.full_event_id(event_id.strip()), reason=reason)
 
+    # --- corrections, amendments and parties (DESIGN "Corrections, amendments and parties") ---------------
+
+    def void(self, event_id: str, reason: str) -> ev.Event:
+        """Void a statement or retraction recorded in error (wrong source, fact or time): from now on it counts
+        nowhere. Not for a source that withdrew what it said: that is ``retract``."""
+        return self._record(ev.StatementVoided, None, target=self.store.full_event_id(event_id.strip()),
+                            reason=reason)
+
+    def amend_fact(self, fact: str, statement: str | None = None, add_parties: Sequence[str] = (),
+                   remove_parties: Sequence[str] = (), add_tags: Sequence[str] = (), remove_tags: Sequence[str] = (),
+                   occurred_at: TimeLike = None) -> ev.Event:
+        """Change what the log says of a fact: its statement, parties, tags or the time it happened."""
+        return self._record(ev.FactAmended, None, fact=slug(fact), statement=statement,
+                            add_parties=[slug(p) for p in add_parties], remove_parties=[slug(p) for p in remove_parties],
+                            add_tags=[slug(t) for t in add_tags], remove_tags=[slug(t) for t in remove_tags],
+                            occurred_at=self.time(occurred_at))
+
+    def amend_source(self, source: str, name: str | None = None, kind: str | None = None, party: str | None = None,
+                     no_party: bool = False, reliability: str | None = None, url: str | None = None) -> ev.Event:
+        """Correct what the log says of a source; every fact it spoke on is derived again."""
+        return self._record(ev.SourceAmended, None, source=slug(source), name=name, kind=kind, party=slug(party),
+                            no_party=no_party or None, reliability=reliability.upper() if reliability else None,
+                            url=url)
+
+    def add_party(self, party: str, name: str, kind: str = "other") -> ev.Event:
+        """Register a party's display name ("NATO"), which labels use instead of the slug in title case."""
+        return self._record(ev.PartyRegistered, None, party=slug(party), name=name, kind=kind)
+
+    def amend_party(self, party: str, name: str | None = None, kind: str | None = None) -> ev.Event:
+        """Correct a registered party's name or kind."""
+        return self._record(ev.PartyAmended, None, party=slug(party), name=name, kind=kind)
+
+    def parties(self, clock: Clock = NOW) -> list[dict]:
+        """The registered parties, as ``party list --json`` prints them."""
+        folded = self.store.party_rows_folded(clock)
+        return [{"id": party, "name": info.name, "kind": info.kind, "seq": seq}
+                for party, (info, seq) in sorted(folded.items())]
+
+    def party_map(self, clock: Clock = NOW) -> dict[str, bl.PartyInfo]:
+        """The registered parties by slug, in the view of transaction time ``clock`` names."""
+        return self.store.party_map(clock)
+
+    def party_name(self, party: str, parties: dict[str, bl.PartyInfo] | None = None) -> str:
+        """How labels name ``party``: its registered name, else its slug in title case."""
+        return bl.display_name(party, self.party_map() if parties is None else parties)
+
     def append_records(self, records: Iterable[dict]) -> list[tuple[ev.Event, bool]]:
         """Append wire records (e.g. another log's export) in one transaction; known ids are skipped, and so are
         registrations of slugs the log has with the same data (see ``import_records``)."""
@@ -276,11 +322,12 @@ class Log:
 
     def beliefs(self, clock: Clock = NOW, fact: str | None = None) -> Iterator[bl.Belief]:
         """Full beliefs (with standing statements), folded from the log for the view asked for."""
-        sources = self.store.source_map()
         with self.store.snapshot():
+            sources = self.store.source_map(clock)
+            parties = self.store.party_map(clock)
             for state in self.store.fact_states(clock, slug(fact)):
                 require_sources(state, sources)
-                yield bl.derive(state, sources)
+                yield bl.derive(state, sources, parties)
 
     def belief(self, fact: str, clock: Clock = NOW) -> bl.Belief:
         fact = slug(fact) or ""
@@ -290,24 +337,30 @@ class Log:
             return belief
         raise NotFound(f"fact {fact!r} was not yet in the log at that point")
 
-    def history(self, fact: str, clock: Clock = NOW) -> list[bl.Change]:
-        """Each change of the fact's status or label, with the event that caused it."""
+    def history(self, fact: str, clock: Clock = NOW, voided: bool = True) -> list[bl.Change]:
+        """Each change of the fact's status or label, with the event that caused it: statements, retractions,
+        voids, amendments of the fact and of the sources and parties its label names.
+
+        Without ``voided``, the story as if the events voided as recording errors had never been recorded
+        (neither they nor their voids appear): what reports show."""
         fact = slug(fact) or ""
         if not self.store.has_fact(fact):
             raise NotFound(f"no fact {fact!r} in the log")
-        events = self.store.fact_events(fact, clock)
-        if not events:
+        events = self.store.fact_events(fact, clock, who=True)
+        if not any(getattr(e, "fact", None) == fact for e in events):
             raise NotFound(f"fact {fact!r} was not yet in the log at that point")
-        sources = self.store.source_map()
-        require_speakers(events, sources)
-        return list(bl.changes(events, clock.valid_at, sources))
+        require_speakers(events, self.store.source_map(clock))
+        if not voided:
+            events = bl.unvoided(events)
+        return [change for change in bl.changes(events, clock.valid_at) if change.fact == fact]
 
     def replay(self, clock: Clock = NOW) -> Iterator[bl.Change]:
         """Step through the log and yield each belief change an event caused."""
         return bl.changes(self.store.checked_events(clock), clock.valid_at)
 
-    def source_map(self) -> dict[str, bl.SourceInfo]:
-        return self.store.source_map()
+    def source_map(self, clock: Clock = NOW) -> dict[str, bl.SourceInfo]:
+        """The sources as their registrations and amendments say, in the view of transaction time ``clock``."""
+        return self.store.source_map(clock)
 
     def verify(self, head: str | None = None) -> tuple[int, str]:
         """Recompute the hash chain (and check an anchored head); returns (events, head hash)."""

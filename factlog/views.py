@@ -89,7 +89,7 @@ def _recorded_at(log: Log, seq: int) -> str | None:
 
 
 def _stance_rows(log: Log, clock: Clock) -> Iterator[dict[str, Any]]:
-    sources = log.source_map()
+    sources = log.source_map(clock)
     for belief in log.beliefs(clock):
         yield from stance_rows(belief, sources)
 

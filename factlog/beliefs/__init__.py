@@ -24,7 +24,7 @@ from .fold import (
     fold_statements,
     fold_void,
 )
-from .log_fold import Change, LogState, changes, fold_log, fold_who, in_valid_time, who_is_who
+from .log_fold import Change, LogState, changes, fold_log, fold_who, in_valid_time, unvoided, who_is_who
 from .state import (
     PARTY_STANCES,
     STANCE_OF_TYPE,
@@ -47,5 +47,5 @@ __all__ = [
     "apply", "belief_fields", "changes", "chronology", "derive", "display_name", "explain", "fact_status",
     "fold_amended", "fold_fact", "fold_log", "fold_opened", "fold_retraction", "fold_reworded", "fold_statement",
     "fold_statements", "fold_void", "fold_who", "in_speaker_order", "in_valid_time", "label", "party_name",
-    "party_stances", "stance_of_party", "standing_statements", "who_is_who",
+    "party_stances", "stance_of_party", "standing_statements", "unvoided", "who_is_who",
 ]

@@ -102,6 +102,14 @@ def who_is_who(events: Iterable[ev.Event]) -> tuple[dict[str, SourceInfo], dict[
     return sources, parties
 
 
+def unvoided(events: Iterable[ev.Event]) -> list[ev.Event]:
+    """The events as if those voided as recording errors had never been recorded: neither they nor their voids
+    (what reports and exports tell; ``history`` shows the void as a change instead)."""
+    events = list(events)
+    gone = {e.target for e in events if isinstance(e, ev.StatementVoided)}
+    return [e for e in events if e.id not in gone and not isinstance(e, ev.StatementVoided)]
+
+
 def in_valid_time(event: ev.Event, valid_at: dt.datetime | None) -> bool:
     """Valid time filters what sources said; registrations, amendments and voids always count."""
     if valid_at is None or not isinstance(event, (ev.Statement, ev.Retract)):

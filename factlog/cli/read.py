@@ -18,12 +18,31 @@ def event_summary(record: dict) -> str:
         return f"{data.get('name')} ({data.get('kind', 'other')}{', ' + data['party'] if data.get('party') else ''})"
     if record["type"] in ("fact-opened", "fact-reworded"):
         return data.get("statement", "")
-    if record["type"] == "retract":
+    if record["type"] in ("retract", "statement-voided"):
         from .output import shorten_middle  # the whole id is in --json; here it would only break the column
 
         target = shorten_middle(str(data.get("target")), 17)
-        return f"withdraws {target}" + (f": {data['reason']}" if data.get("reason") else "")
+        verb = "withdraws" if record["type"] == "retract" else "voids"
+        return f"{verb} {target}" + (f": {data['reason']}" if data.get("reason") else "")
+    if record["type"] == "party-registered":
+        return f"{data.get('name')} ({data.get('kind', 'other')})"
+    if record["type"] in ("fact-amended", "source-amended", "party-amended"):
+        return amendment_summary(record["type"], data)
     return data.get("quote") or data.get("note") or ""
+
+
+_AMENDED = {"fact-amended": "fact", "source-amended": "source", "party-amended": "party"}
+
+
+def amendment_summary(kind: str, data: dict) -> str:
+    """What an amendment changes, e.g. ``reliability D; add_tags depot`` (what it amends has its own column)."""
+    parts = []
+    for key, value in data.items():
+        if key == _AMENDED[kind] or value in (None, [], False):
+            continue
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else "yes" if value is True else str(value)
+        parts.append(f"{key.replace('_', ' ')} {shown}")
+    return "; ".join(parts)
 
 
 @click.command("log")
@@ -172,18 +191,20 @@ def why(log: Any, fact_id: str, as_of: str | None, at_seq: int | None, valid_at:
     """
     from ..beliefs import explain
 
-    belief = log.belief(fact_id, log.clock(as_of, at_seq, valid_at))
+    clock = log.clock(as_of, at_seq, valid_at)
+    belief = log.belief(fact_id, clock)
     explanation = explain(belief, log.source_map())
     if as_json:
         from .output import echo_json
 
         echo_json([explanation])
         return
-    print_explanation(explanation)
+    print_explanation(explanation, log.party_map(clock))
 
 
-def print_explanation(explanation: dict) -> None:
-    from .output import display_time, say
+def print_explanation(explanation: dict, parties: dict | None = None) -> None:
+    from ..beliefs import display_name
+    from .output import say
 
     utc = show_utc()
     echo = say  # each line holds text from the log: shown with its control characters escaped
@@ -192,7 +213,22 @@ def print_explanation(explanation: dict) -> None:
     echo(f"label: {explanation['label']}")
     echo("party stances:" if explanation["parties"] else "party stances: none tracked")
     for party, reason in explanation["parties"].items():
-        echo(f"  {party}: {reason['stance']}, because {reason['rule']}")
+        # a registered party by its name, as the label reads it (the slug stays in --json)
+        name = display_name(party, parties) if parties and party in parties else party
+        echo(f"  {name}: {reason['stance']}, because {reason['rule']}")
+    print_records(explanation, utc)
+    voided = explanation.get("voided", [])
+    if voided:
+        echo("voided as recording errors:")
+    for v in voided:
+        reason = f": {v['reason']}" if v.get("reason") else ""
+        echo(f"  {v['source_name']} {v['type']} [{v['event_id']}] voided by seq {v['void_seq']}{reason}")
+
+
+def print_records(explanation: dict, utc: bool) -> None:
+    from .output import display_time, say
+
+    echo = say
     for title, records in (("standing statements", explanation["standing"]), ("withdrawn", explanation["withdrawn"])):
         echo(f"{title}:" if records else f"{title}: none")
         for r in records:

@@ -1,4 +1,4 @@
-"""The write commands: init, source, fact, claim/confirm/deny/decline, retract."""
+"""The write commands: init, source, fact, party, claim/confirm/deny/decline, retract, void."""
 
 from __future__ import annotations
 
@@ -76,6 +76,31 @@ def source_add(log: Any, source_id: str, name: str, kind: str, party: str | None
     report(log.add_source(source_id, name, kind, party, reliability, url, at=at), quiet)
 
 
+@source.command("amend")
+@click.argument("source_id", shell_complete=complete_sources)
+@click.option("--name", help="The corrected display name.")
+@click.option("--kind", help="official, journalist, agency, media, witness, anonymous, document or other.")
+@click.option("--party", metavar="P", help="The party it speaks for (if official).")
+@click.option("--no-party", is_flag=True, help="It belongs to no party.")
+@click.option("--reliability", metavar="A-F", help="The corrected Admiralty source rating.")
+@click.option("--url", help="Where the source can be found.")
+@quiet_option
+@with_log(write=True)
+def source_amend(log: Any, source_id: str, name: str | None, kind: str | None, party: str | None, no_party: bool,
+                 reliability: str | None, url: str | None, quiet: bool) -> None:
+    """Correct what the log says of a source; every fact it spoke on is derived again.
+
+    A source that changed role in the world (an official who left office) is a new source, not an amendment.
+
+    \b
+    Example:
+      factlog source amend tass --reliability D
+    """
+    if party is not None and no_party:
+        raise click.UsageError("--party and --no-party exclude each other")
+    report(log.amend_source(source_id, name, kind, party, no_party, reliability, url), quiet)
+
+
 @source.command("list")
 @json_option
 @with_log(write=False)
@@ -145,6 +170,29 @@ def fact_reword(log: Any, fact_id: str, statement: str, reason: str | None, quie
       factlog fact reword belgorod-explosion "Explosions at an arms depot near Krasniy Oktyabr"
     """
     report(log.reword_fact(fact_id, statement, reason), quiet)
+
+
+@fact.command("amend")
+@click.argument("fact_id", shell_complete=complete_facts)
+@click.option("--statement", help="The reworded statement.")
+@click.option("--add-party", "add_parties", multiple=True, metavar="P", help="Track this party too (repeatable).")
+@click.option("--remove-party", "remove_parties", multiple=True, metavar="P", help="Stop tracking it (repeatable).")
+@click.option("--add-tag", "add_tags", multiple=True, metavar="T", help="A tag to add (repeatable).")
+@click.option("--remove-tag", "remove_tags", multiple=True, metavar="T", help="A tag to remove (repeatable).")
+@click.option("--occurred-at", metavar="TIME", help="When the thing itself happened.")
+@quiet_option
+@with_log(write=True)
+def fact_amend(log: Any, fact_id: str, statement: str | None, add_parties: tuple[str, ...],
+               remove_parties: tuple[str, ...], add_tags: tuple[str, ...], remove_tags: tuple[str, ...],
+               occurred_at: str | None, quiet: bool) -> None:
+    """Change what the log says of a fact: its statement, parties, tags or time (statements about it stay).
+
+    \b
+    Example:
+      factlog fact amend belgorod-explosion --add-party nato --add-tag depot
+    """
+    report(log.amend_fact(fact_id, statement, add_parties, remove_parties, add_tags, remove_tags, occurred_at),
+           quiet)
 
 
 @fact.command("list")
@@ -229,6 +277,88 @@ def retract(log: Any, event_id: str, reason: str | None, at: str | None, quiet: 
     report(log.retract(event_id, reason, at=at), quiet)
 
 
+@click.command()
+@click.argument("event_id", shell_complete=complete_statements)
+@click.option("--reason", required=True, help="What was recorded in error.")
+@quiet_option
+@with_log(write=True)
+def void(log: Any, event_id: str, reason: str, quiet: bool) -> None:
+    """Void a statement or retraction recorded in error: from now on it counts nowhere.
+
+    For a wrong source, fact or time. A source that withdrew what it said is 'retract', not this.
+
+    \b
+    Example:
+      factlog void 01a21af6-d0c5 --reason "recorded under the wrong fact"
+    """
+    report(log.void(event_id, reason), quiet)
+
+
+PARTY_KIND_HELP = "state, organization, alliance, group or other."
+
+
+@click.group(cls=FactlogGroup)
+def party() -> None:
+    """Register, amend and list parties (the names labels use).
+
+    \b
+    Examples:
+      factlog party add nato --name NATO --kind alliance
+      factlog party list
+    """
+
+
+@party.command("add")
+@click.argument("party_id")
+@click.option("--name", required=True, help="Display name, e.g. 'NATO'.")
+@click.option("--kind", default="other", show_default=True, help=PARTY_KIND_HELP)
+@quiet_option
+@with_log(write=True)
+def party_add(log: Any, party_id: str, name: str, kind: str, quiet: bool) -> None:
+    """Register a party: labels then name it so ("NATO" rather than "Nato").
+
+    \b
+    Example:
+      factlog party add united-states --name "United States" --kind state
+    """
+    report(log.add_party(party_id, name, kind), quiet)
+
+
+@party.command("amend")
+@click.argument("party_id")
+@click.option("--name", help="The corrected display name.")
+@click.option("--kind", help=PARTY_KIND_HELP)
+@quiet_option
+@with_log(write=True)
+def party_amend(log: Any, party_id: str, name: str | None, kind: str | None, quiet: bool) -> None:
+    """Correct a registered party's name or kind.
+
+    \b
+    Example:
+      factlog party amend nato --name "North Atlantic Treaty Organization"
+    """
+    report(log.amend_party(party_id, name, kind), quiet)
+
+
+@party.command("list")
+@json_option
+@with_log(write=False)
+def party_list(log: Any, as_json: bool) -> None:
+    """List the registered parties.
+
+    \b
+    Example:
+      factlog party list --json
+    """
+    from .output import echo_json, print_table
+
+    rows = log.parties()
+    if as_json:
+        echo_json(rows)
+        return
+    print_table(["id", "name", "kind"], ([r["id"], r["name"], r["kind"]] for r in rows), empty="no parties yet")
+
+
 def register(group: click.Group) -> None:
-    for command in (init, source, fact, *STATEMENT_COMMANDS, retract):
+    for command in (init, source, fact, party, *STATEMENT_COMMANDS, retract, void):
         group.add_command(command)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
 from urllib.parse import quote, urlsplit
 
-from factlog.beliefs import VERB_OF_TYPE, Belief, Change, SourceInfo, StatementRecord, party_name
+from factlog.beliefs import VERB_OF_TYPE, Belief, Change, PartyInfo, SourceInfo, StatementRecord, display_name
 from factlog.exporting import Exporter, ExportRequest
 from factlog.hookspecs import hookimpl
 from factlog.clock import Clock
@@ -120,10 +120,10 @@ def overview(beliefs: Iterable[Belief]) -> Iterator[str]:
     return table(["Fact", "Status", "Label"], rows)
 
 
-def parties_line(parties: Mapping[str, str]) -> str:
+def parties_line(parties: Mapping[str, str], names: Mapping[str, PartyInfo] | None = None) -> str:
     if not parties:
         return "none tracked"
-    return "; ".join(f"{inline(party_name(party))}: {stance}" for party, stance in parties.items())
+    return "; ".join(f"{inline(display_name(party, names))}: {stance}" for party, stance in parties.items())
 
 
 def stance_cells(record: StatementRecord, sources: Mapping[str, SourceInfo]) -> list[str]:
@@ -150,13 +150,16 @@ def describe(change: Change, sources: Mapping[str, SourceInfo]) -> str:
         withdrawn = [r for r in change.after.withdrawn if r.retracted_by == event.id]
         whose = f" of {sources[withdrawn[0].source].name}'s {withdrawn[0].type}" if withdrawn else ""
         return f"retraction{whose}"
+    if event.TYPE == "source-amended":
+        return f"amendment of source {sources[event.source].name}"  # type: ignore[attr-defined]
     return event.TYPE.replace("-", " ")
 
 
-def section(belief: Belief, history: list[Change], sources: Mapping[str, SourceInfo]) -> list[str]:
+def section(belief: Belief, history: list[Change], sources: Mapping[str, SourceInfo],
+            parties: Mapping[str, PartyInfo] | None = None) -> list[str]:
     lines = [f"## {belief.fact}", "", f"**Statement:** {inline(belief.statement)}", "",
              f"**Status:** {belief.status}", "", f"**Label:** {inline(belief.label)}", "",
-             f"**Parties:** {parties_line(belief.parties)}", "", "### Standing statements", ""]
+             f"**Parties:** {parties_line(belief.parties, parties)}", "", "### Standing statements", ""]
     if belief.standing:
         lines += table(["Source", "Stance", "When", "Quote", "Link"],
                        (stance_cells(r, sources) for r in belief.standing))
@@ -173,12 +176,13 @@ def section(belief: Belief, history: list[Change], sources: Mapping[str, SourceI
 
 def write(request: ExportRequest, stream: IO[str]) -> None:
     sources = request.sources()
+    parties = request.parties()
     stream.write("# Fact report\n\n" + view_line(request) + "\n\n")
     for line in overview(request.beliefs()):  # line by line: the overview grows with the log
         stream.write(line + "\n")
     stream.write("\n")
     for belief in request.beliefs():
-        stream.write("\n".join(section(belief, request.history(belief.fact), sources)) + "\n")
+        stream.write("\n".join(section(belief, request.history(belief.fact), sources, parties)) + "\n")
 
 
 @hookimpl

@@ -12,7 +12,7 @@ from .. import events as ev
 from ..clock import NOW
 from ..errors import FactlogError, IntegrityError
 from . import checks
-from .rows import belief_row, fact_row, row_to_event, source_row, stance_rows
+from .rows import belief_row, fact_row, party_row, row_to_event, source_info_row, stance_rows
 
 if TYPE_CHECKING:
     from .base import LogStore
@@ -24,7 +24,7 @@ class _LogSoFar:
     def __init__(self, store: LogStore):
         self.store = store
         self.registered: set[tuple[str, str]] = set()
-        self.retracted: set[str] = set()
+        self.targets: dict[str, list[tuple[str, str]]] = {}  # event id -> (id, type) of what targets it
         self.seq = 0
 
     def known(self, table: str, key: str) -> bool:
@@ -36,8 +36,8 @@ class _LogSoFar:
             return None
         return self.store.statement_of(event_id)
 
-    def is_retracted(self, event_id: str) -> bool:
-        return event_id in self.retracted
+    def targeting(self, event_id: str) -> list[tuple[str, str]]:
+        return self.targets.get(event_id, [])
 
     def registration(self, event_type: str, slug: str) -> ev.Event | None:
         return self.store.registration(event_type, slug)
@@ -47,8 +47,10 @@ class _LogSoFar:
             self.registered.add(("sources", event.source))
         elif isinstance(event, ev.FactOpened):
             self.registered.add(("facts", event.fact))
-        elif isinstance(event, ev.Retract):
-            self.retracted.add(event.target)
+        elif isinstance(event, ev.PartyRegistered):
+            self.registered.add(("parties", event.party))
+        elif isinstance(event, (ev.Retract, ev.StatementVoided)):
+            self.targets.setdefault(event.target, []).append((event.id, event.TYPE))
 
 
 def check_events(store: LogStore) -> None:
@@ -90,30 +92,27 @@ def check_projections(store: LogStore) -> None:
 
 def fresh_projection_rows(store: LogStore) -> dict[str, list[tuple]]:
     """The rows a rebuild would write, by table, computed from the events alone."""
-    sources = registered_sources(store)
+    folded = store.source_rows_folded()
+    sources = {source: info for source, (info, _) in folded.items()}
+    party_rows_folded = store.party_rows_folded()
+    parties = {party: info for party, (info, _) in party_rows_folded.items()}
     facts, beliefs, stances = [], [], []
     for state in store.fact_states(NOW):
         require_sources(state, sources)
-        belief = bl.derive(state, sources)
+        belief = bl.derive(state, sources, parties)
         facts.append(fact_row(state))
         beliefs.append(belief_row(belief))
         stances.extend(stance_rows(belief))
-    source_rows = [source_row(event, event.seq or 0) for event in _registrations(store)]
+    source_rows = [source_info_row(info, seq) for info, seq in folded.values()]
     last = store.last()[0]
     return {"sources": source_rows, "facts": facts, "beliefs": beliefs, "stances": stances,
-            "projection_state": [("beliefs", last)] if last else []}
+            "projection_state": [("beliefs", last)] if last else [],
+            "parties": [party_row(info, seq) for info, seq in party_rows_folded.values()]}
 
 
 def registered_sources(store: LogStore) -> dict[str, bl.SourceInfo]:
-    """Every source as its registration event says, not as the sources table says."""
-    return {event.source: bl.SourceInfo.from_event(event) for event in _registrations(store)}
-
-
-def _registrations(store: LogStore) -> Iterator[ev.SourceRegistered]:
-    for row in store.event_rows(type="source-registered"):
-        event = row_to_event(row)
-        if isinstance(event, ev.SourceRegistered):
-            yield event
+    """Every source as its registration and amendment events say, not as the sources table says."""
+    return store.source_map()
 
 
 def require_sources(state: bl.FactState, sources: dict[str, bl.SourceInfo] | Any) -> None:

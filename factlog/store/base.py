@@ -8,6 +8,7 @@ each back end implements in its own SQL: SQLite (``store.sqlite``), PostgreSQL (
 from __future__ import annotations
 
 import abc
+import heapq
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
@@ -22,7 +23,7 @@ from .fact_cache import FactStateCache
 from .folding import fold_rows
 from .pending import Pending, placed
 from .projector import Projector
-from .rows import belief_row, check_columns, row_to_event, row_to_wire, stance_rows
+from .rows import belief_row, check_columns, party_row, row_to_event, row_to_wire, source_info_row, stance_rows
 
 # A transaction that appends more events than this is a bulk append: a back end may take a cheaper path for the
 # rest of it (SQLite lifts its INSERT triggers until the commit). A few appends keep the usual path.
@@ -38,14 +39,31 @@ class LogStore(abc.ABC):
         self.location = location
         # What appends learnt of the log, kept between transactions; all of it is forgotten on a rollback.
         self.state_cache = FactStateCache()  # checked against the stored beliefs before each use
-        self._source_infos: dict[str, bl.SourceInfo] = {}  # sources never change once registered
-        self._known: set[tuple[str, str]] = set()  # (table, id) of facts and sources in the log
+        # Who is who, as the events say, kept between transactions while no source or party changed since
+        # (``last_who_change``): an amendment by another process must not leave a stale name or party here.
+        self._source_infos: dict[str, bl.SourceInfo] = {}
+        self._party_infos: dict[str, bl.PartyInfo] | None = None
+        self._who_change: int | None = None  # ``last_who_change`` when the two maps above were filled
+        self._projector: Projector | None = None  # the projector of the write transaction under way
+        self._known: set[tuple[str, str]] = set()  # (table, id) of facts, sources and parties in the log
 
     def forget(self) -> None:
         """Drop what appends remembered of the log (a rolled-back transaction may have taught it wrong)."""
         self.state_cache.clear()
-        self._source_infos.clear()
+        self._forget_who()
         self._known.clear()
+
+    def _forget_who(self) -> None:
+        self._source_infos.clear()
+        self._party_infos = None
+        self._who_change = None
+
+    def _check_who(self) -> None:
+        """Forget who is who if a source or party changed since it was learnt (by this process or another)."""
+        changed = self.last_who_change()
+        if changed != self._who_change:
+            self._forget_who()
+            self._who_change = changed
 
     # --- the primitives each back end implements ---------------------------------------------------------
 
@@ -79,13 +97,18 @@ class LogStore(abc.ABC):
 
     @abc.abstractmethod
     def exists(self, table: str, key: str) -> bool:
-        """Whether fact (``table`` "facts") or source ("sources") ``key`` is registered."""
+        """Whether fact (``table`` "facts"), source ("sources") or party ("parties") ``key`` is registered."""
 
     @abc.abstractmethod
     def statement_of(self, event_id: str) -> tuple[str, str | None, str | None, str] | None: ...
 
     @abc.abstractmethod
-    def is_retracted(self, event_id: str) -> bool: ...
+    def targeting(self, event_id: str) -> list[tuple[str, str]]:
+        """``(id, type)`` of every event whose ``target`` column is ``event_id`` (retractions, voids), in seq order."""
+
+    def is_retracted(self, event_id: str) -> bool:
+        """Whether a retraction of ``event_id`` that was not voided is in the log."""
+        return checks.is_retracted(self, event_id)
 
     @abc.abstractmethod
     def insert_event(self, row: tuple) -> None:
@@ -104,17 +127,56 @@ class LogStore(abc.ABC):
         """Upsert these beliefs and their stance rows."""
 
     @abc.abstractmethod
-    def registration_rows(self, sources: Iterable[str] | None = None) -> Iterator[tuple]:
-        """The ``source-registered`` events (of ``sources`` only, when given) as ``EVENT_COLUMNS`` rows."""
+    def registration_rows(self, sources: Iterable[str] | None = None, clock: Clock = NOW) -> Iterator[tuple]:
+        """The ``source-registered`` and ``source-amended`` events (of ``sources`` only, when given) in the view of
+        transaction time ``clock`` names, as ``EVENT_COLUMNS`` rows in seq order."""
+
+    @abc.abstractmethod
+    def party_rows(self, clock: Clock = NOW) -> Iterator[tuple]:
+        """The ``party-registered`` and ``party-amended`` events in the view ``clock`` names, as ``EVENT_COLUMNS``
+        rows in seq order."""
+
+    @abc.abstractmethod
+    def last_who_change(self) -> int:
+        """The seq of the last ``source-amended``, ``party-registered`` or ``party-amended`` event; 0 if none."""
+
+    @abc.abstractmethod
+    def facts_spoken_by(self, source: str) -> list[str]:
+        """The facts that have events by ``source`` (statements, retractions and voids of them)."""
+
+    @abc.abstractmethod
+    def replace_rows(self, table: str, rows: list[tuple]) -> None:
+        """Insert or replace rows of the projection table ``table`` ("sources", "facts", "parties"), in the
+        column order of ``rows.source_info_row``, ``rows.fact_row``, ``rows.party_row``."""
 
     def sources_for(self, ids: Iterable[str]) -> dict[str, bl.SourceInfo]:
-        """These sources as their registration events say: the events are the truth, and a projection table
-        changed by another program must not change the beliefs an append writes."""
-        return _source_infos(self.registration_rows(ids))
+        """These sources as their registration and amendment events say: the events are the truth, and a
+        projection table changed by another program must not change the beliefs an append writes."""
+        return {source: info for source, (info, _) in _fold_sources(self.registration_rows(ids)).items()}
 
-    def source_map(self) -> dict[str, bl.SourceInfo]:
-        """Every registered source, from the events."""
-        return _source_infos(self.registration_rows())
+    def source_map(self, clock: Clock = NOW) -> dict[str, bl.SourceInfo]:
+        """Every registered source as the events say, in the view of transaction time ``clock`` names."""
+        return {source: info for source, (info, _) in self.source_rows_folded(clock).items()}
+
+    def source_rows_folded(self, clock: Clock = NOW) -> dict[str, tuple[bl.SourceInfo, int]]:
+        """Every registered source with the seq of its registration, amendments folded in."""
+        return _fold_sources(self.registration_rows(None, Clock(clock.as_of, clock.at_seq)))
+
+    def party_map(self, clock: Clock = NOW) -> dict[str, bl.PartyInfo]:
+        """Every registered party as the events say, in the view of transaction time ``clock`` names."""
+        return {party: info for party, (info, _) in self.party_rows_folded(clock).items()}
+
+    def party_rows_folded(self, clock: Clock = NOW) -> dict[str, tuple[bl.PartyInfo, int]]:
+        """Every registered party with the seq of its registration, amendments folded in."""
+        parties: dict[str, tuple[bl.PartyInfo, int]] = {}
+        for row in self.party_rows(Clock(clock.as_of, clock.at_seq)):
+            event = row_to_event(row)
+            if isinstance(event, ev.PartyRegistered):
+                parties[event.party] = (bl.PartyInfo.from_event(event), event.seq or 0)
+            elif isinstance(event, ev.PartyAmended) and event.party in parties:
+                info, seq = parties[event.party]
+                parties[event.party] = (info.amended(event), seq)
+        return parties
 
     @abc.abstractmethod
     def mark_projected(self, last_seq: int) -> None:
@@ -201,6 +263,8 @@ class LogStore(abc.ABC):
         """
         with self.write():
             projector = Projector(self)
+            self._check_who()
+            self._projector = projector
             seq, last_hash = self.last()
             first = seq + 1
             for pending in pendings:
@@ -213,6 +277,7 @@ class LogStore(abc.ABC):
             if seq >= first:
                 self.appended(first, seq)
             projector.finish(seq)
+            self._projector = None
             self.before_commit()
 
     def begin_bulk(self) -> None:
@@ -238,6 +303,8 @@ class LogStore(abc.ABC):
             if existing is not None:
                 return existing, False
         fact, source, target = checks.locate(event, self, merge)
+        if pending.fresh and isinstance(event, checks.CORRECTIONS):
+            checks.refuse_unchanged(event, self)
         seq = last_seq + 1
         digest = pending.digest(seq, last_hash)
         self.insert_event((seq, event.id, *content[:5], pending.data_text, last_hash, digest, fact, source, target))
@@ -245,7 +312,62 @@ class LogStore(abc.ABC):
         event = placed(event, seq, last_hash, digest)
         if fact is not None:
             projector.fold(fact, event)
+        if isinstance(event, _WHO_IS_WHO):
+            self._project_who(event, seq, projector)
         return event, True
+
+    def _project_who(self, event: ev.Event, seq: int, projector: Projector) -> None:
+        """A source or party registered or amended: its projection row, and the beliefs of every fact whose
+        party stances or label it may change are derived again in this transaction (live equals a rebuild)."""
+        if isinstance(event, ev.SourceRegistered):
+            self._source_infos[event.source] = bl.SourceInfo.from_event(event)
+            return
+        self._who_change = seq  # what ``last_who_change`` will say: the maps below hold this change
+        if isinstance(event, ev.SourceAmended):
+            info = self.source_now(event.source)
+            if info is None:
+                return
+            info = info.amended(event)
+            self._source_infos[event.source] = info
+            registered = next(iter(self.registration_rows([event.source])))[0]
+            self.replace_rows("sources", [source_info_row(info, registered)])
+            touched = self.facts_spoken_by(event.source)
+        else:
+            parties = self.party_infos()
+            if isinstance(event, ev.PartyRegistered):
+                parties[event.party] = bl.PartyInfo.from_event(event)
+                self.replace_rows("parties", [party_row(parties[event.party], seq)])
+            else:
+                assert isinstance(event, ev.PartyAmended)
+                parties[event.party] = parties[event.party].amended(event)
+                self.replace_rows("parties", [party_row(parties[event.party], self.party_rows_folded()[event.party][1])])
+            # a label names a party it holds a stance of: the stored beliefs say which facts do (those folded
+            # in this transaction and not written yet are derived with the new name anyway)
+            touched = [row["fact"] for row in self.belief_rows() if event.party in row["parties"]]
+        for fact in touched:
+            projector.touch(fact, seq)
+
+    # --- what the checks ask (``checks.Lookups``) beyond the primitives ------------------------------------
+
+    def fact_now(self, fact: str) -> bl.FactState | None:
+        """The fact's state with every event appended so far, those of this transaction included."""
+        projector = self._projector
+        waiting = projector.waiting.get(fact) if projector is not None else None
+        return waiting or self.state_before(fact, self.last()[0] + 1)
+
+    def source_now(self, source: str) -> bl.SourceInfo | None:
+        if source not in self._source_infos:
+            self._source_infos.update(self.sources_for([source]))
+        return self._source_infos.get(source)
+
+    def party_now(self, party: str) -> bl.PartyInfo | None:
+        return self.party_infos().get(party)
+
+    def party_infos(self) -> dict[str, bl.PartyInfo]:
+        """The registered parties, for the write transaction under way (read from the events once)."""
+        if self._party_infos is None:
+            self._party_infos = self.party_map()
+        return self._party_infos
 
     def known(self, table: str, key: str) -> bool:
         """``exists`` for the write path, remembered: facts and sources are never removed, so a yes once is a
@@ -296,7 +418,7 @@ class LogStore(abc.ABC):
         for state in states:
             sources = self._sources_of(state)
             require_sources(state, sources)
-            beliefs.append(bl.derive(state, sources))
+            beliefs.append(bl.derive(state, sources, self.party_infos()))
         self.write_belief_rows(beliefs)
 
     def _sources_of(self, state: bl.FactState) -> dict[str, bl.SourceInfo]:
@@ -307,14 +429,15 @@ class LogStore(abc.ABC):
         return self._source_infos
 
     @staticmethod
-    def projection_rows_of(states: Iterable[bl.FactState], sources: dict[str, bl.SourceInfo]
+    def projection_rows_of(states: Iterable[bl.FactState], sources: dict[str, bl.SourceInfo],
+                           parties: dict[str, bl.PartyInfo] | None = None
                            ) -> Iterator[tuple[bl.FactState, tuple, list[tuple]]]:
         """Each fact's state with its belief row and stance rows, as a rebuild writes them."""
         from .audit import require_sources
 
         for state in states:
             require_sources(state, sources)
-            belief = bl.derive(state, sources)
+            belief = bl.derive(state, sources, parties)
             yield state, belief_row(belief), stance_rows(belief)
 
     # --- reading ------------------------------------------------------------------------------------------
@@ -365,8 +488,13 @@ class LogStore(abc.ABC):
 
         return fitting_events(self, self.event_rows(clock=Clock(clock.as_of, clock.at_seq)))
 
-    def fact_events(self, fact: str, clock: Clock = NOW) -> list[ev.Event]:
-        rows = self.event_rows(fact=fact, clock=Clock(clock.as_of, clock.at_seq))
+    def fact_events(self, fact: str, clock: Clock = NOW, who: bool = False) -> list[ev.Event]:
+        """The fact's events (its voids included) in the view; with ``who`` also every event about who is who,
+        in log order, so that ``beliefs.changes`` shows what an amendment changed."""
+        rows: Iterable[tuple] = self.event_rows(fact=fact, clock=Clock(clock.as_of, clock.at_seq))
+        if who:
+            view = Clock(clock.as_of, clock.at_seq)
+            rows = heapq.merge(rows, self.registration_rows(None, view), self.party_rows(view), key=lambda r: r[0])
         return [e for e in map(row_to_event, rows) if bl.in_valid_time(e, clock.valid_at)]
 
     def files(self) -> list[str]:
@@ -412,12 +540,19 @@ class LogStore(abc.ABC):
         return None if found is None else (found[1], found[2])
 
 
-def _source_infos(rows: Iterable[tuple]) -> dict[str, bl.SourceInfo]:
-    infos = {}
+_WHO_IS_WHO = (ev.SourceRegistered, ev.SourceAmended, ev.PartyRegistered, ev.PartyAmended)
+
+
+def _fold_sources(rows: Iterable[tuple]) -> dict[str, tuple[bl.SourceInfo, int]]:
+    """Sources from their registration and amendment rows (in seq order), each with its registration's seq."""
+    infos: dict[str, tuple[bl.SourceInfo, int]] = {}
     for row in rows:
         event = row_to_event(row)
         if isinstance(event, ev.SourceRegistered):
-            infos[event.source] = bl.SourceInfo.from_event(event)
+            infos[event.source] = (bl.SourceInfo.from_event(event), event.seq or 0)
+        elif isinstance(event, ev.SourceAmended) and event.source in infos:
+            info, seq = infos[event.source]
+            infos[event.source] = (info.amended(event), seq)
     return infos
 
 

@@ -22,8 +22,9 @@ class Lookups(Protocol):
     def statement_of(self, event_id: str) -> tuple[str, str | None, str | None, str] | None:
         """The type, fact, source and stored observed_at of event ``event_id``, or None."""
 
-    def is_retracted(self, event_id: str) -> bool:
-        """Whether a retraction of ``event_id`` is in the log."""
+    def targeting(self, event_id: str) -> list[tuple[str, str]]:
+        """The id and type of every event that names ``event_id`` as its target (retractions, voids), in order."""
+
 
     def registration(self, event_type: str, slug: str) -> ev.Event | None:
         """The event of type ``event_type`` that registered ``slug`` (a source or a fact), or None."""
@@ -96,12 +97,17 @@ def locate(event: ev.Event, log: Lookups, merge: bool = False) -> tuple[str | No
         return event.fact, None, None
     if isinstance(event, ev.Retract):
         return _locate_retraction(event, log, merge)
+    if isinstance(event, CORRECTIONS):
+        return locate_correction(event, log)
     raise InvalidInput(f"cannot append a {event.TYPE} event")
+
+
+_WHAT = {"sources": "source", "facts": "fact", "parties": "party"}
 
 
 def require(log: Lookups, table: str, key: str) -> None:
     if not log.known(table, key):
-        what = "source" if table == "sources" else "fact"
+        what = _WHAT[table]
         raise NotFound(f"no {what} {key!r} in the log", code=f"unknown-{what}")
 
 
@@ -117,8 +123,97 @@ def _locate_retraction(event: ev.Retract, log: Lookups, merge: bool) -> tuple[st
     kind, fact, source, observed_at = found
     if kind not in ev.STATEMENT_TYPES or fact is None or source is None:
         raise InvalidInput(f"event {event.target} is a {kind}, not a statement; only statements can be retracted")
-    if not merge and log.is_retracted(event.target):
+    if is_voided(log, event.target):
+        raise Conflict(f"statement {event.target} was voided as a recording error; it cannot be retracted")
+    if not merge and is_retracted(log, event.target):
         raise Conflict(f"statement {event.target} is already retracted")
     if format_time(event.observed_at) < observed_at:
         raise InvalidInput(f"a retraction cannot be made before the statement it withdraws ({observed_at})")
     return fact, source, event.target
+
+
+# --- corrections, amendments and parties (DESIGN "Corrections, amendments and parties") -------------------
+
+CORRECTIONS = (ev.StatementVoided, ev.FactAmended, ev.SourceAmended, ev.PartyRegistered, ev.PartyAmended)
+
+
+def is_voided(log: Lookups, event_id: str) -> bool:
+    """Whether a void of ``event_id`` is in the log."""
+    return any(kind == "statement-voided" for _, kind in log.targeting(event_id))
+
+
+def is_retracted(log: Lookups, event_id: str) -> bool:
+    """Whether a retraction of ``event_id`` that was not itself voided is in the log."""
+    return any(kind == "retract" and not is_voided(log, other) for other, kind in log.targeting(event_id))
+
+
+def locate_correction(event: ev.Event, log: Lookups) -> tuple[str | None, str | None, str | None]:
+    """The checks of the analyst's corrections: what they name must be in the log, and a void must aim at a
+    statement or retraction that is not voided yet. Returns the fact, source and target, as ``locate``."""
+    if isinstance(event, ev.StatementVoided):
+        return _locate_void(event, log)
+    if isinstance(event, ev.FactAmended):
+        require(log, "facts", event.fact)
+        return event.fact, None, None
+    if isinstance(event, ev.SourceAmended):
+        require(log, "sources", event.source)
+        return None, event.source, None
+    if isinstance(event, ev.PartyRegistered):
+        if log.known("parties", event.party):
+            raise Conflict(f"party {event.party!r} already exists; change it with 'factlog party amend'")
+        return None, None, None
+    assert isinstance(event, ev.PartyAmended)
+    require(log, "parties", event.party)
+    return None, None, None
+
+
+def _locate_void(event: ev.StatementVoided, log: Lookups) -> tuple[str, str, str]:
+    found = log.statement_of(event.target)
+    if found is None:
+        raise NotFound(f"no event {event.target!r} in the log")
+    kind, fact, source, _ = found
+    if (kind not in ev.STATEMENT_TYPES and kind != "retract") or fact is None or source is None:
+        raise InvalidInput(f"event {event.target} is a {kind}, not a statement or a retraction; only those can be"
+                           " voided (correct a registration with 'amend')")
+    if is_voided(log, event.target):
+        raise Conflict(f"event {event.target} is already voided")
+    return fact, source, event.target
+
+
+class Current(Protocol):
+    """What ``refuse_unchanged`` asks of the log: how it describes a fact, source or party now."""
+
+    def fact_now(self, fact: str) -> Any:
+        """The fact's folded state (``beliefs.FactState``), or None."""
+
+    def source_now(self, source: str) -> Any:
+        """The source (``beliefs.SourceInfo``), or None."""
+
+    def party_now(self, party: str) -> Any:
+        """The registered party (``beliefs.PartyInfo``), or None."""
+
+
+def refuse_unchanged(event: ev.Event, log: Current) -> None:
+    """An amendment must change something the log holds now (checked for new events only: two analysts who
+    made the same amendment each in their own log must still merge)."""
+    if isinstance(event, ev.FactAmended):
+        state: Any = log.fact_now(event.fact)
+        if state is not None and not _fact_changes(event, state):
+            raise InvalidInput(f"fact {event.fact!r} already reads so: the amendment changes nothing")
+    elif isinstance(event, ev.SourceAmended):
+        info: Any = log.source_now(event.source)
+        if info is not None and info.amended(event) == info:
+            raise InvalidInput(f"source {event.source!r} already reads so: the amendment changes nothing")
+    elif isinstance(event, ev.PartyAmended):
+        party: Any = log.party_now(event.party)
+        if party is not None and party.amended(event) == party:
+            raise InvalidInput(f"party {event.party!r} already reads so: the amendment changes nothing")
+
+
+def _fact_changes(event: ev.FactAmended, state: Any) -> bool:
+    return ((event.statement is not None and event.statement != state.statement)
+            or any(p not in state.parties for p in event.add_parties)
+            or any(p in state.parties for p in event.remove_parties)
+            or any(t not in state.tags for t in event.add_tags)
+            or any(t in state.tags for t in event.remove_tags)
+            or (event.occurred_at is not None and event.occurred_at != state.occurred_at))

@@ -116,6 +116,28 @@ def _read_reworded(seq: int, event_id: str, kind: str, recorded_at: Any, observe
     return _reworded, (statement, seq)
 
 
+def _read_voided(seq: int, event_id: str, kind: str, recorded_at: Any, observed_at: Any, values: dict,
+                 valid_at: dt.datetime | None) -> Step:
+    """A void has no valid time: ``--valid-at`` never filters it out."""
+    target, reason = values["target"], values["reason"]
+    if type(target) is not str or type(reason) is not str:
+        raise Unusual
+    return _voided, (target, event_id, reason, seq)
+
+
+def _read_amended(seq: int, event_id: str, kind: str, recorded_at: Any, observed_at: Any, values: dict,
+                  valid_at: dt.datetime | None) -> Step:
+    occurred_at = values.get("occurred_at")
+    if type(values["fact"]) is not str:
+        raise Unusual
+    args = (_text_or_none(values.get("statement")), *(_texts(values.get(name, [])) for name in _AMENDED_LISTS),
+            None if occurred_at is None else _stored_time(occurred_at), seq)
+    return _amended, args
+
+
+_AMENDED_LISTS = ("add_parties", "remove_parties", "add_tags", "remove_tags")
+
+
 # The fold functions as ``apply`` calls them: an event about a fact that is not open (yet) leaves no state.
 def _opened(state: bl.FactState | None, *args: Any) -> bl.FactState:
     return bl.fold_opened(*args)
@@ -129,9 +151,18 @@ def _retracted(state: bl.FactState | None, *args: Any) -> bl.FactState | None:
     return None if state is None else bl.fold_retraction(state, *args)
 
 
+def _voided(state: bl.FactState | None, *args: Any) -> bl.FactState | None:
+    return None if state is None else bl.fold_void(state, *args)
+
+
+def _amended(state: bl.FactState | None, *args: Any) -> bl.FactState | None:
+    return None if state is None else bl.fold_amended(state, *args)
+
+
 _ROW_READERS: dict[str, Callable[..., Step]] = {
     **{kind: _read_statement for kind in ev.STATEMENT_TYPES},
     "retract": _read_retraction, "fact-opened": _read_opened, "fact-reworded": _read_reworded,
+    "statement-voided": _read_voided, "fact-amended": _read_amended,
 }
 _VERSION_OF = {kind: ev.EVENT_CLASSES[kind].VERSION for kind in _ROW_READERS}
 _DATA_KEYS = {kind: frozenset(ev.data_fields(ev.EVENT_CLASSES[kind])) for kind in _ROW_READERS}

@@ -27,11 +27,12 @@ class Pending:
     data_text: str
     chained: tuple[Any, Any, str, tuple] | None = None
     written_times: tuple[Any, Any] = (None, None)  # recorded_at and observed_at as the record spelled them
+    fresh: bool = False  # made here and now (the API), not merged from another log: an amendment must change something
 
     @classmethod
     def of(cls, event: ev.Event) -> Pending:
         wire = ev.to_wire(event)
-        return cls(event, wire["version"], ev.canonical_json(wire["data"]))
+        return cls(event, wire["version"], ev.canonical_json(wire["data"]), fresh=True)
 
     @classmethod
     def from_wire(cls, record: dict[str, Any], check_hash: bool = False) -> Pending:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from .. import beliefs as bl
 from .. import events as ev
+from .rows import fact_row
 
 if TYPE_CHECKING:
     from .base import LogStore
@@ -21,6 +22,7 @@ class Projector:
     def __init__(self, store: LogStore):
         self.store = store
         self.waiting: dict[str, bl.FactState] = {}  # touched facts whose beliefs are not written yet
+        self.amended: set[str] = set()  # facts amended in this batch: their ``facts`` rows are written again
 
     def fold(self, fact: str, event: ev.Event) -> None:
         state = None  # an opened fact starts afresh
@@ -31,10 +33,24 @@ class Projector:
         new = bl.apply(state, event)
         if new is not None:
             self.waiting[fact] = new
+            if isinstance(event, ev.FactAmended):
+                self.amended.add(fact)
+        if len(self.waiting) >= FLUSH_FACTS:
+            self.flush()
+
+    def touch(self, fact: str, seq: int) -> None:
+        """The fact's belief must be derived again (a source or party it names changed at ``seq``)."""
+        if fact not in self.waiting:
+            state = self.store.state_before(fact, seq)
+            if state is not None:
+                self.waiting[fact] = state
         if len(self.waiting) >= FLUSH_FACTS:
             self.flush()
 
     def flush(self) -> None:
+        if self.amended:
+            self.store.replace_rows("facts", [fact_row(self.waiting[fact]) for fact in sorted(self.amended)])
+            self.amended.clear()
         self.store.write_beliefs(self.waiting.values())
         for state in self.waiting.values():
             self.store.state_cache.put(state)

@@ -63,6 +63,19 @@ def source_row(event: ev.SourceRegistered, seq: int) -> tuple:
     return (event.source, event.name, event.kind, event.party, event.reliability, event.url, seq)
 
 
+def source_info_row(info: bl.SourceInfo, seq: int) -> tuple:
+    """The ``sources`` row of a source as its registration and amendments leave it (``seq``: its registration)."""
+    return (info.id, info.name, info.kind, info.party, info.reliability, info.url, seq)
+
+
+def party_row(info: bl.PartyInfo, seq: int) -> tuple:
+    """The ``parties`` row of a registered party (``seq``: its registration)."""
+    return (info.id, info.name, info.kind, seq)
+
+
+PARTY_KEYS = ("id", "name", "kind", "seq")
+
+
 def belief_row(belief: bl.Belief) -> tuple:
     """The ``beliefs`` row of a belief."""
     return (belief.fact, belief.statement, belief.status, belief.label, json.dumps(belief.parties),
@@ -99,14 +112,14 @@ def fact_dict(row: tuple) -> dict[str, Any]:
 
 def check_columns(seq: int, fields: list, columns: tuple, locate: Callable[[Any], tuple | None]) -> None:
     """The lookup columns (fact, source, target) are not hashed, yet status and rebuild read them: they must agree
-    with the hashed payload. A retraction takes its fact and source from the statement it targets."""
+    with the hashed payload. A retraction (and a void) takes its fact and source from the statement it targets."""
     try:
         data = json.loads(fields[6])
     except ValueError:
         data = None
     if not isinstance(data, dict):
         raise IntegrityError(f"event at seq {seq} holds a payload that is not a JSON object", seq)
-    if fields[1] == b"retract":
+    if fields[1] in (b"retract", b"statement-voided"):
         expected = (*(locate(data.get("target")) or (None, None)), data.get("target"))
     else:
         expected = (data.get("fact"), data.get("source"), None)

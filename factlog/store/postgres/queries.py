@@ -7,7 +7,7 @@ unusual row reads that event). Inside ``snapshot()`` every page sees the same st
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import psycopg
@@ -76,16 +76,6 @@ def fold_rows(conn: psycopg.Connection, log: str, clock: Clock, fact: str | None
     where, params = event_filter(log, Clock(clock.as_of, clock.at_seq), fact=fact)
     return paged(conn, f"{FOLD_COLUMNS}, fact FROM events", where + " AND fact IS NOT NULL", params, "fact, seq",
                  lambda row: (row[7], row[0]))
-
-
-def registration_rows(conn: psycopg.Connection, log: str, sources: Iterable[str] | None) -> Iterator[tuple]:
-    """The ``source-registered`` events (of ``sources`` only, when given)."""
-    where, params = event_filter(log, Clock(), type="source-registered")
-    where += " AND fact IS NULL"
-    if sources is not None:
-        where += " AND source = ANY(%s)"
-        params.append(sorted(sources))
-    return event_rows(conn, where, params)
 
 
 # The stored text as bytes (convert_to gives bytea, which psycopg returns as bytes): verify hashes what is stored.

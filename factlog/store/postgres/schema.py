@@ -87,13 +87,20 @@ M003_SEARCH = [
     "CREATE INDEX search_index_seq ON search_index (log, seq)",
 ]
 
+M004_PARTIES = [
+    # issue 12: the registered parties, and an index of the events about who is who (the only ones without a fact)
+    f"CREATE TABLE parties (log {T} NOT NULL, id {T} NOT NULL, name {T}, kind {T}, seq bigint, PRIMARY KEY (log, id))",
+    "CREATE INDEX events_who ON events (log, type, seq) WHERE fact IS NULL",
+]
+
 STEPS: tuple[tuple[str, list[str]], ...] = (
     ("m001_events", M001_EVENTS),
     ("m002_projections", M002_PROJECTIONS),
     ("m003_search", M003_SEARCH),
+    ("m004_parties", M004_PARTIES),
 )
 NAMES = tuple(name for name, _ in STEPS)
-PROJECTION_TABLES = ("sources", "facts", "beliefs", "stances", "projection_state")
+PROJECTION_TABLES = ("sources", "facts", "beliefs", "stances", "projection_state", "parties")
 
 
 def installed(conn: psycopg.Connection) -> bool:

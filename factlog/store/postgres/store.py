@@ -24,8 +24,10 @@ from ...clock import NOW, Clock
 from ...errors import FactlogError, IntegrityError, LogUnavailable
 from ..base import LogStore
 from ..chain import GENESIS, ChainRow
-from ..rows import BELIEF_KEYS, SOURCE_KEYS, belief_dict, belief_row, fact_dict, row_to_event, stance_rows
-from . import projections, queries, schema, search
+from ..rows import (
+    BELIEF_KEYS, SOURCE_KEYS, belief_dict, belief_row, fact_dict, party_row, row_to_event, source_info_row, stance_rows,
+)
+from . import projections, queries, schema, search, who
 from .connection import connect, shown, split_url
 from .errors import connect_message
 
@@ -149,16 +151,18 @@ class PostgresStore(LogStore):
 
     def exists(self, table: str, key: str) -> bool:
         sql = {"sources": "SELECT 1 FROM sources WHERE log = %s AND id = %s",
-               "facts": "SELECT 1 FROM facts WHERE log = %s AND id = %s"}[table]
+               "facts": "SELECT 1 FROM facts WHERE log = %s AND id = %s",
+               "parties": "SELECT 1 FROM parties WHERE log = %s AND id = %s"}[table]
         return self.conn.execute(sql, (self.log, key)).fetchone() is not None
 
     def statement_of(self, event_id: str) -> tuple[str, str | None, str | None, str] | None:
         return self.conn.execute("SELECT type, fact, source, observed_at FROM events WHERE log = %s AND id = %s",
                                  (self.log, event_id)).fetchone()
 
-    def is_retracted(self, event_id: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM events WHERE log = %s AND target = %s LIMIT 1",
-                                 (self.log, event_id)).fetchone() is not None
+    def targeting(self, event_id: str) -> list[tuple[str, str]]:
+        rows = self.conn.execute("SELECT id, type FROM events WHERE log = %s AND target = %s ORDER BY seq",
+                                 (self.log, event_id)).fetchall()
+        return [(row[0], row[1]) for row in rows]
 
     def insert_event(self, row: tuple) -> None:
         self.conn.execute(
@@ -177,8 +181,20 @@ class PostgresStore(LogStore):
         projections.write_beliefs(self.conn, self.log, [belief_row(b) for b in beliefs],
                                   [stance_rows(b) for b in beliefs])
 
-    def registration_rows(self, sources: Iterable[str] | None = None) -> Iterator[tuple]:
-        return queries.registration_rows(self.conn, self.log, sources)
+    def registration_rows(self, sources: Iterable[str] | None = None, clock: Clock = NOW) -> Iterator[tuple]:
+        return who.who_rows(self.conn, self.log, who.SOURCE_EVENTS, sources, clock)
+
+    def party_rows(self, clock: Clock = NOW) -> Iterator[tuple]:
+        return who.who_rows(self.conn, self.log, who.PARTY_EVENTS, None, clock)
+
+    def last_who_change(self) -> int:
+        return who.last_change(self.conn, self.log)
+
+    def facts_spoken_by(self, source: str) -> list[str]:
+        return who.facts_spoken_by(self.conn, self.log, source)
+
+    def replace_rows(self, table: str, rows: list[tuple]) -> None:
+        who.replace_rows(self.conn, self.log, table, rows)
 
     def mark_projected(self, last_seq: int) -> None:
         projections.mark_projected(self.conn, self.log, last_seq)
@@ -255,12 +271,13 @@ class PostgresStore(LogStore):
         with self.write():
             for table in schema.PROJECTION_TABLES:
                 self.conn.execute(f"DELETE FROM {table} WHERE log = %s", (self.log,))  # names from the schema
-            where, params = queries.event_filter(self.log, NOW, type="source-registered")
-            for row in list(queries.event_rows(self.conn, where + " AND fact IS NULL", params)):
-                event = row_to_event(row)
-                self.project_registration(event, event.seq or 0)
-            count = projections.fill(self.conn, self.log,
-                                     self.projection_rows_of(self.fact_states(NOW), self.source_map()))
+            sources = self.source_rows_folded()
+            parties = self.party_rows_folded()
+            self.replace_rows("sources", [source_info_row(info, seq) for info, seq in sources.values()])
+            self.replace_rows("parties", [party_row(info, seq) for info, seq in parties.values()])
+            count = projections.fill(self.conn, self.log, self.projection_rows_of(
+                self.fact_states(NOW), {s: info for s, (info, _) in sources.items()},
+                {p: info for p, (info, _) in parties.items()}))
             last_seq = self.last()[0]
             search.rebuild_index(self.conn, self.log, last_seq)
             if last_seq:

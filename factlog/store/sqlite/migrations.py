@@ -105,6 +105,16 @@ def m006_chain_link(db: sqlite_utils.Database) -> None:
         db.execute(sql)
 
 
+def m007_parties(db: sqlite_utils.Database) -> None:
+    """Issue 12: the ``parties`` projection table, and an index of the events about who is who (source and party
+    registrations and amendments, the events without a fact) by type, which every append that derives a label
+    reads. A log that holds the new event types needs this step, so an older factlog refuses it as newer."""
+    from .schema import create_parties_table
+
+    create_parties_table(db)
+    db.execute("CREATE INDEX IF NOT EXISTS idx_events_who ON events (type, seq) WHERE fact IS NULL")
+
+
 STEPS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("m001_events", m001_events),
     ("m002_projections", m002_projections),
@@ -112,6 +122,7 @@ STEPS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("m004_sql_views", m004_sql_views),
     ("m005_search_index", m005_search_index),
     ("m006_chain_link", m006_chain_link),
+    ("m007_parties", m007_parties),
 )
 NAMES = tuple(name for name, _ in STEPS)
 

@@ -28,6 +28,12 @@ UPSERT_STANCE = INSERT_STANCE + (
     " ON CONFLICT (fact, source) DO UPDATE SET stance = excluded.stance, type = excluded.type,"
     " event_id = excluded.event_id, observed_at = excluded.observed_at, quote = excluded.quote, url = excluded.url"
 )
+# The projection rows an amendment or a rebuild writes whole (``rows.source_info_row``, ``fact_row``, ``party_row``).
+REPLACE = {
+    "sources": INSERT_SOURCE.replace("INSERT", "INSERT OR REPLACE", 1),
+    "facts": INSERT_FACT.replace("INSERT", "INSERT OR REPLACE", 1),
+    "parties": "INSERT OR REPLACE INTO parties (id, name, kind, seq) VALUES (?,?,?,?)",
+}
 PROJECTION_BATCH = 1000  # facts per executemany in a rebuild: enough to amortise it, few enough for memory
 
 

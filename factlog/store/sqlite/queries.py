@@ -68,14 +68,25 @@ def fold_rows(conn: sqlite3.Connection, clock: Clock, fact: str | None) -> Itera
         yield row
 
 
-def registration_rows(conn: sqlite3.Connection, sources: Iterable[str] | None) -> Iterator[tuple]:
-    # a registration is the only event with a source and no fact: the (fact, seq) index finds them, no scan
-    sql = f"SELECT {EVENT_COLUMNS} FROM events WHERE fact IS NULL AND type = 'source-registered'"
-    params: tuple = ()
+SOURCE_EVENTS = ("source-registered", "source-amended")
+PARTY_EVENTS = ("party-registered", "party-amended")
+
+
+def who_rows(conn: sqlite3.Connection, types: tuple[str, str], sources: Iterable[str] | None,
+             clock: Clock) -> Iterator[tuple]:
+    """Registrations and amendments of sources or parties (``types``), of ``sources`` only when given, in the
+    view of transaction time ``clock`` names, in seq order."""
+    # events about who is who are the only ones without a fact: one SELECT per type, each an equality that the
+    # partial index of those events (m007) serves; with IN (...) SQLite walked them all through the fact index
+    where, params = event_filter(Clock(clock.as_of, clock.at_seq))
+    one = f"SELECT {EVENT_COLUMNS} FROM events WHERE fact IS NULL AND type = ? AND {where}"
+    values: list = []
     if sources is not None:
-        sql += " AND source IN (SELECT value FROM json_each(?))"
-        params = (json.dumps(sorted(sources)),)
-    for row in conn.execute(sql + " ORDER BY seq", params):
+        one += " AND source IN (SELECT value FROM json_each(?))"
+        params = [*params, json.dumps(sorted(sources))]
+    for kind in types:
+        values += [kind, *params]
+    for row in conn.execute(" UNION ALL ".join([one] * len(types)) + " ORDER BY seq", values):
         yield row
 
 

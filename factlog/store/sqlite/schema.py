@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import sqlite_utils
 
-PROJECTION_TABLES = ("sources", "facts", "beliefs", "stances", "projection_state")
+PROJECTION_TABLES = ("sources", "facts", "beliefs", "stances", "projection_state", "parties")
 
 
 def create_projection_tables(db: sqlite_utils.Database, indexes: bool = True) -> None:
@@ -34,8 +34,14 @@ def create_projection_tables(db: sqlite_utils.Database, indexes: bool = True) ->
         pk=("fact", "source"),
     )
     db.table("projection_state").create({"name": str, "last_seq": int}, pk="name")
+    create_parties_table(db)
     if indexes:
         create_projection_indexes(db)
+
+
+def create_parties_table(db: sqlite_utils.Database) -> None:
+    """The registered parties (issue 12), as their registration and amendments leave them."""
+    db.table("parties").create({"id": str, "name": str, "kind": str, "seq": int}, pk="id", if_not_exists=True)
 
 
 def create_projection_indexes(db: sqlite_utils.Database) -> None:

@@ -15,7 +15,17 @@ from ...clock import NOW, Clock
 from ...errors import FactlogError, IntegrityError, LogUnavailable
 from ..base import LogStore
 from ..chain import GENESIS, ChainRow
-from ..rows import BELIEF_KEYS, FACT_KEYS, SOURCE_KEYS, belief_dict, belief_row, fact_dict, stance_rows
+from ..rows import (
+    BELIEF_KEYS,
+    FACT_KEYS,
+    SOURCE_KEYS,
+    belief_dict,
+    belief_row,
+    fact_dict,
+    party_row,
+    source_info_row,
+    stance_rows,
+)
 from . import projections, queries
 from .connection import configure, connect, open_failure, tune_for_appends
 
@@ -161,7 +171,8 @@ class SQLiteStore(LogStore):
         ).fetchone()
 
     def exists(self, table: str, key: str) -> bool:
-        sql = {"sources": "SELECT 1 FROM sources WHERE id = ?", "facts": "SELECT 1 FROM facts WHERE id = ?"}[table]
+        sql = {"sources": "SELECT 1 FROM sources WHERE id = ?", "facts": "SELECT 1 FROM facts WHERE id = ?",
+               "parties": "SELECT 1 FROM parties WHERE id = ?"}[table]
         return self.conn.execute(sql, (key,)).fetchone() is not None
 
     def statement_of(self, event_id: str) -> tuple[str, str | None, str | None, str] | None:
@@ -169,8 +180,8 @@ class SQLiteStore(LogStore):
             "SELECT type, fact, source, observed_at FROM events WHERE id = ?", (event_id,)
         ).fetchone()
 
-    def is_retracted(self, event_id: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM events WHERE target = ?", (event_id,)).fetchone() is not None
+    def targeting(self, event_id: str) -> list[tuple[str, str]]:
+        return self.conn.execute("SELECT id, type FROM events WHERE target = ? ORDER BY seq", (event_id,)).fetchall()
 
     def insert_event(self, row: tuple) -> None:
         self.conn.execute(
@@ -189,8 +200,26 @@ class SQLiteStore(LogStore):
         projections.write_beliefs(self.conn, beliefs, [belief_row(b) for b in beliefs],
                                   [stance_rows(b) for b in beliefs])
 
-    def registration_rows(self, sources: Iterable[str] | None = None) -> Iterator[tuple]:
-        return queries.registration_rows(self.conn, sources)
+    def registration_rows(self, sources: Iterable[str] | None = None, clock: Clock = NOW) -> Iterator[tuple]:
+        return queries.who_rows(self.conn, queries.SOURCE_EVENTS, sources, clock)
+
+    def party_rows(self, clock: Clock = NOW) -> Iterator[tuple]:
+        return queries.who_rows(self.conn, queries.PARTY_EVENTS, None, clock)
+
+    def last_who_change(self) -> int:
+        # one equality per type, which the partial index of the events without a fact serves (m007); with
+        # IN (...) SQLite walks every registration through the fact index
+        one = "SELECT max(seq) AS seq FROM events WHERE fact IS NULL AND type = ?"
+        row = self.conn.execute(f"SELECT max(seq) FROM ({one} UNION ALL {one} UNION ALL {one})",
+                                ("source-amended", "party-registered", "party-amended")).fetchone()
+        return row[0] or 0
+
+    def facts_spoken_by(self, source: str) -> list[str]:
+        rows = self.conn.execute("SELECT DISTINCT fact FROM events WHERE source = ? AND fact IS NOT NULL", (source,))
+        return [row[0] for row in rows]
+
+    def replace_rows(self, table: str, rows: list[tuple]) -> None:
+        self.conn.executemany(projections.REPLACE[table], rows)
 
     def mark_projected(self, last_seq: int) -> None:
         projections.mark_projected(self.conn, last_seq)
@@ -307,11 +336,13 @@ class SQLiteStore(LogStore):
         drop_projection_tables(db)
         create_projection_tables(db, indexes=False)  # filled first, indexed after: a sort instead of random inserts
         create_views(self.conn)  # the views read the new tables; re-creating them keeps them valid
-        # source registrations are the rows without a fact: the (fact, seq) index finds them without a scan
-        rows = queries.event_rows(self.conn, "fact IS NULL AND type = 'source-registered'", ())
-        for event in map(_row_event, rows):
-            self.project_registration(event, event.seq or 0)
-        count = projections.fill(self.conn, self.projection_rows_of(self.fact_states(NOW), self.source_map()))
+        sources = self.source_rows_folded()
+        parties = self.party_rows_folded()
+        self.replace_rows("sources", [source_info_row(info, seq) for info, seq in sources.values()])
+        self.replace_rows("parties", [party_row(info, seq) for info, seq in parties.values()])
+        count = projections.fill(self.conn, self.projection_rows_of(
+            self.fact_states(NOW), {s: info for s, (info, _) in sources.items()},
+            {p: info for p, (info, _) in parties.items()}))
         create_projection_indexes(db)
         # after the fold, which names the seq of a payload that is not JSON (the index's SQL would only say
         # "malformed JSON")
@@ -349,7 +380,3 @@ class SQLiteStore(LogStore):
             self._checked_schema = version
 
 
-def _row_event(row: tuple) -> ev.Event:
-    from ..rows import row_to_event
-
-    return row_to_event(row)

@@ -14,7 +14,7 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from factlog import hookimpl
-from factlog.beliefs import Belief, Change, SourceInfo, StatementRecord, party_name
+from factlog.beliefs import Belief, Change, PartyInfo, SourceInfo, StatementRecord, display_name
 from factlog.exporting import Exporter, ExportRequest
 
 __version__ = "0.1.0"
@@ -27,23 +27,25 @@ ORGANIZATION_KINDS = frozenset({"agency", "media", "document"})
 def write(request: ExportRequest, stream: IO[str]) -> None:
     """A JSON array of ClaimReview objects, one per fact, streamed fact by fact."""
     sources = request.sources()
+    parties = request.parties()
     stream.write("[")
     separator = "\n"
     for belief in request.beliefs():
-        review = claim_review(belief, sources, request.history(belief.fact))
+        review = claim_review(belief, sources, request.history(belief.fact), parties)
         stream.write(separator + json.dumps(review, ensure_ascii=False, allow_nan=False))
         separator = ",\n"
     stream.write("\n]\n")
 
 
-def claim_review(belief: Belief, sources: Mapping[str, SourceInfo], history: list[Change]) -> dict[str, Any]:
+def claim_review(belief: Belief, sources: Mapping[str, SourceInfo], history: list[Change],
+                 parties: Mapping[str, PartyInfo] | None = None) -> dict[str, Any]:
     """One fact's ClaimReview: the statement, who asserts it and where, and the status label as the rating."""
     review: dict[str, Any] = {
         "@context": CONTEXT,
         "@type": "ClaimReview",
         "identifier": belief.fact,
         "claimReviewed": belief.statement,
-        "itemReviewed": claim(belief, sources),
+        "itemReviewed": claim(belief, sources, parties),
         "reviewRating": {"@type": "Rating", "name": belief.status, "alternateName": belief.label},
     }
     analysts = list(dict.fromkeys(change.event.recorded_by for change in history if change.event.recorded_by))
@@ -55,7 +57,8 @@ def claim_review(belief: Belief, sources: Mapping[str, SourceInfo], history: lis
     return review
 
 
-def claim(belief: Belief, sources: Mapping[str, SourceInfo]) -> dict[str, Any]:
+def claim(belief: Belief, sources: Mapping[str, SourceInfo],
+          parties: Mapping[str, PartyInfo] | None = None) -> dict[str, Any]:
     """The ``Claim`` reviewed: authored by the sources asserting it, appearing at their statements' urls.
 
     When no assertion stands (a denied or retracted fact), the withdrawn assertions name who made the claim.
@@ -63,7 +66,7 @@ def claim(belief: Belief, sources: Mapping[str, SourceInfo]) -> dict[str, Any]:
     asserting = [r for r in belief.standing if r.stance == "asserts"]
     asserting = asserting or [r for r in belief.withdrawn if r.stance == "asserts"]
     item: dict[str, Any] = {"@type": "Claim"}
-    authors = [agent(sources[source]) for source in dict.fromkeys(r.source for r in asserting)]
+    authors = [agent(sources[source], parties) for source in dict.fromkeys(r.source for r in asserting)]
     if authors:
         item["author"] = authors
     appearances = [appearance(r, sources[r.source]) for r in asserting if web_url(r.url)]
@@ -74,14 +77,15 @@ def claim(belief: Belief, sources: Mapping[str, SourceInfo]) -> dict[str, Any]:
     return item
 
 
-def agent(source: SourceInfo) -> dict[str, Any]:
-    """A source as a schema.org Person or Organization; an official one is affiliated with its party."""
+def agent(source: SourceInfo, parties: Mapping[str, PartyInfo] | None = None) -> dict[str, Any]:
+    """A source as a schema.org Person or Organization; an official one is affiliated with its party (by its
+    registered name, else the slug in title case)."""
     node: dict[str, Any] = {"@type": agent_type(source), "identifier": source.id, "name": source.name}
     url = web_url(source.url)
     if url:
         node["url"] = url
     if source.speaks_for:
-        node["affiliation"] = {"@type": "Organization", "name": party_name(source.speaks_for)}
+        node["affiliation"] = {"@type": "Organization", "name": display_name(source.speaks_for, parties)}
     return node
 
 

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from factlog import hookimpl
-from factlog.beliefs import Belief, SourceInfo, StatementRecord, party_name
+from factlog.beliefs import Belief, PartyInfo, SourceInfo, StatementRecord, display_name, unvoided
 from factlog.exporting import Exporter, ExportRequest
 
 from . import timeline as tl
@@ -88,6 +88,7 @@ def write(request: ExportRequest, stream: IO[str]) -> None:
     stream.write(_head(request))
     request = pinned(request)
     sources = request.sources()
+    parties = request.parties()
     stream.write('<table class="summary">\n<thead><tr><th>fact</th><th>status</th><th>label</th></tr></thead>\n'
                  "<tbody>\n")
     count = 0
@@ -99,9 +100,10 @@ def write(request: ExportRequest, stream: IO[str]) -> None:
                  "</p>\n")
     stream.write("<main>\n")
     for belief in request.beliefs():
-        events = request.log.events(fact=belief.fact, clock=request.clock)
+        # a statement voided as a recording error appears nowhere, nor does its void
+        events = unvoided(request.log.events(fact=belief.fact, clock=request.clock))
         timeline = tl.build(belief.fact, events, sources, (r.event_id for r in belief.standing))
-        stream.write(fact_section(belief, sources, timeline))
+        stream.write(fact_section(belief, sources, timeline, parties))
     stream.write("</main>\n<footer>Written by factlog-html from the events of the log. Times in UTC.</footer>\n"
                  "</body>\n</html>\n")
 
@@ -147,36 +149,37 @@ def status_badge(status: str) -> str:
     return f'<span class="status status-{esc(status)}">{esc(status)}</span>'
 
 
-def fact_section(belief: Belief, sources: Mapping[str, SourceInfo], timeline: tl.Timeline) -> str:
-    svg = tl.render(timeline, sources)
+def fact_section(belief: Belief, sources: Mapping[str, SourceInfo], timeline: tl.Timeline,
+                 parties: Mapping[str, PartyInfo] | None = None) -> str:
+    svg = tl.render(timeline, sources, parties)
     parts = [
         f'<section class="fact" id="fact-{esc(belief.fact)}" data-fact="{esc(belief.fact)}" '
         f'data-status="{esc(belief.status)}">',
         f'<h2>{status_badge(belief.status)} <span class="statement">{esc(belief.statement)}</span></h2>',
         f'<p class="fact-id"><code>{esc(belief.fact)}</code></p>',
         f'<p class="label">{esc(belief.label)}</p>',
-        party_list(belief.parties),
+        party_list(belief.parties, parties),
         f'<figure class="timeline">\n{svg}\n<figcaption>Status and statements over time (UTC).</figcaption>\n'
         "</figure>" if svg else '<p class="empty">No statements.</p>',
-        statement_table("Standing statements", "standing", belief.standing, sources),
-        statement_table("Withdrawn statements", "withdrawn", belief.withdrawn, sources),
+        statement_table("Standing statements", "standing", belief.standing, sources, parties),
+        statement_table("Withdrawn statements", "withdrawn", belief.withdrawn, sources, parties),
         "</section>\n",
     ]
     return "\n".join(part for part in parts if part)
 
 
-def party_list(parties: Mapping[str, str]) -> str:
+def party_list(parties: Mapping[str, str], names: Mapping[str, PartyInfo] | None = None) -> str:
     if not parties:
         return ""
-    items = "".join(f'<div data-party="{esc(party)}"><dt>{esc(party_name(party))}</dt>'
+    items = "".join(f'<div data-party="{esc(party)}"><dt>{esc(display_name(party, names))}</dt>'
                     f'<dd class="stance stance-{esc(stance)}">{esc(stance)}</dd></div>'
                     for party, stance in parties.items())
     return f'<dl class="parties">{items}</dl>'
 
 
 def statement_table(title: str, kind: str, records: Iterable[StatementRecord],
-                    sources: Mapping[str, SourceInfo]) -> str:
-    rows = [statement_row(record, sources.get(record.source), kind) for record in records]
+                    sources: Mapping[str, SourceInfo], parties: Mapping[str, PartyInfo] | None = None) -> str:
+    rows = [statement_row(record, sources.get(record.source), kind, parties) for record in records]
     if not rows:
         return ""
     extra = "<th>withdrawn because</th>" if kind == "withdrawn" else ""
@@ -185,9 +188,11 @@ def statement_table(title: str, kind: str, records: Iterable[StatementRecord],
             + "\n".join(rows) + "\n</tbody>\n</table>")
 
 
-def statement_row(record: StatementRecord, source: SourceInfo | None, kind: str) -> str:
+def statement_row(record: StatementRecord, source: SourceInfo | None, kind: str,
+                  parties: Mapping[str, PartyInfo] | None = None) -> str:
     name = source.name if source else record.source
-    who = f"{name} ({source.kind}{', ' + party_name(source.party) if source.party else ''})" if source else name
+    party = f", {display_name(source.party, parties)}" if source and source.party else ""
+    who = f"{name} ({source.kind}{party})" if source else name
     stamp = record.observed_at.astimezone(dt.timezone.utc)
     cells = [
         f"<td>{esc(who)}</td>",

@@ -12,7 +12,7 @@ from html import escape
 from attrs import frozen
 
 from factlog import events as ev
-from factlog.beliefs import STANCE_OF_TYPE, LogState, SourceInfo
+from factlog.beliefs import STANCE_OF_TYPE, LogState, PartyInfo, SourceInfo, display_name
 
 StatusKey = tuple[dt.datetime, int]
 
@@ -138,7 +138,8 @@ LANE_Y, LANE_H = 38, 24
 AXIS_H = 34
 
 
-def render(timeline: Timeline, names: Mapping[str, SourceInfo]) -> str:
+def render(timeline: Timeline, names: Mapping[str, SourceInfo],
+           parties: Mapping[str, PartyInfo] | None = None) -> str:
     """The timeline as one inline ``<svg>`` element: no script, no external reference."""
     moments = timeline.moments()
     if not moments:
@@ -151,7 +152,7 @@ def render(timeline: Timeline, names: Mapping[str, SourceInfo]) -> str:
         f'width="{WIDTH}" height="{height}" role="img" aria-label="{escape(_summary(timeline), quote=True)}">',
         f"<title>{escape(_summary(timeline))}</title>",
         *_band(timeline, scale),
-        *_lanes(lanes, names),
+        *_lanes(lanes, names, parties),
         *_occurred(timeline, scale, height),
         *_axis(scale, height),
         *_breaks(scale, height),
@@ -291,7 +292,8 @@ def _label_room(x0: float, x1: float, breaks: Sequence[float], need: float) -> f
     return None
 
 
-def _lanes(lanes: Sequence[str], names: Mapping[str, SourceInfo]) -> Iterable[str]:
+def _lanes(lanes: Sequence[str], names: Mapping[str, SourceInfo],
+           parties: Mapping[str, PartyInfo] | None = None) -> Iterable[str]:
     for row, source in enumerate(lanes):
         y = LANE_Y + row * LANE_H + LANE_H / 2
         info = names.get(source)
@@ -299,13 +301,13 @@ def _lanes(lanes: Sequence[str], names: Mapping[str, SourceInfo]) -> Iterable[st
         short = name if len(name) <= 26 else name[:25] + "…"
         yield (f'<line class="lane" x1="{GUTTER}" x2="{WIDTH - RIGHT}" y1="{y}" y2="{y}"/>'
                f'<text class="lane-label" x="{GUTTER - 8}" y="{y + 4}" text-anchor="end">'
-               f"<title>{escape(_describe(info, source))}</title>{escape(short)}</text>")
+               f"<title>{escape(_describe(info, source, parties))}</title>{escape(short)}</text>")
 
 
-def _describe(info: SourceInfo | None, source: str) -> str:
+def _describe(info: SourceInfo | None, source: str, parties: Mapping[str, PartyInfo] | None = None) -> str:
     if info is None:
         return source
-    party = f", {info.party}" if info.party else ""
+    party = f", {display_name(info.party, parties)}" if info.party else ""
     return f"{info.name} ({info.kind}{party})"
 
 
