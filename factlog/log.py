@@ -125,6 +125,16 @@ class Log:
         """Withdraw one earlier statement, named by its event id (or a unique prefix of at least 8 characters)."""
         return self._record(ev.Retract, at, target=self.store.full_event_id(event_id.strip()), reason=reason)
 
+    def set_setting(self, key: str, value: str | None) -> ev.Event:
+        """Set a setting of the log (``value`` None unsets it): an event, so it travels with the log."""
+        from .events.settings import check
+
+        try:
+            check(key.strip(), value)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+        return self._record(ev.SettingChanged, None, key=key.strip(), value=value)
+
     def append_records(self, records: Iterable[dict]) -> list[tuple[ev.Event, bool]]:
         """Append wire records (e.g. another log's export) in one transaction; known ids are skipped."""
         return self.store.append_many(Pending.from_wire(record) for record in records)
@@ -281,6 +291,16 @@ class Log:
     def replay(self, clock: Clock = NOW) -> Iterator[bl.Change]:
         """Step through the log and yield each belief change an event caused."""
         return bl.changes(self.store.checked_events(clock), clock.valid_at)
+
+    def settings(self, clock: Clock = NOW) -> dict[str, str]:
+        """The log's settings (key: latest value) in the view of transaction time ``clock`` names."""
+        return {key: event.value for key, event in self.setting_events(clock).items()}
+
+    def setting_events(self, clock: Clock = NOW) -> dict[str, ev.SettingChanged]:
+        """Each setting that has a value, with the event that gave it (for its time), by key."""
+        from .events.settings import fold
+
+        return fold(self.store.events(type="setting-changed", clock=Clock(clock.as_of, clock.at_seq)))
 
     def source_map(self) -> dict[str, bl.SourceInfo]:
         return self.store.source_map()

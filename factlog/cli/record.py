@@ -12,14 +12,34 @@ from .completion import complete_facts, complete_sources, complete_statements
 
 
 def report(event: Any, quiet: bool) -> None:
-    """A write prints the new event's id; with --quiet only the id, for scripts."""
-    if quiet:
+    """A write prints the new event's id; with --quiet only the id, for scripts; with --json the stored event's
+    wire record, in a one-element array (the shape of ``log --json``)."""
+    if click.get_current_context().meta.get(_JSON_WRITE):
+        from ..events import to_wire
+        from .output import echo_json
+
+        echo_json([to_wire(event)])
+    elif quiet:
         click.echo(event.id)
     else:
         click.echo(f"{event.TYPE} recorded as event {event.id} (seq {event.seq})")
 
 
-quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print only the new event's id.")
+_JSON_WRITE = "factlog.json_write"
+
+
+def _remember_json(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta[_JSON_WRITE] = True
+
+
+def quiet_option(command: Any) -> Any:
+    """--quiet and --json, which every write command takes (report() reads --json from the context)."""
+    command = click.option("--json", "json_write", is_flag=True, expose_value=False, callback=_remember_json,
+                           help="Print the stored event as JSON (a one-element array, as 'log --json').")(command)
+    return click.option("-q", "--quiet", is_flag=True, help="Print only the new event's id.")(command)
+
+
 at_option = click.option("--at", metavar="TIME",
                          help="When the source said it (ISO 8601 with offset); default: now.")
 
