@@ -18,7 +18,7 @@ from .errors import FactlogError, InvalidInput, LogWarning, NotFound
 from .clock import NOW, Clock
 from .store import LogStore, Pending, database_failure, local_warning, open_store
 from .store.audit import require_sources, require_speakers
-from .times import now, parse_time
+from .times import now, parse_time, parse_user_time
 
 DEFAULT_DB = "factlog.db"
 
@@ -190,7 +190,7 @@ class Log:
 
                 value = value.replace(tzinfo=zone(self.tz))
             return value
-        return parse_time(value, self.tz)
+        return parse_user_time(value, self.tz)
 
     # --- reading ---------------------------------------------------------------------------------------------
 

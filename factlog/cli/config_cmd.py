@@ -76,8 +76,9 @@ def config_unset(log: Any, key: str, quiet: bool) -> None:
 
 @config.command("get")
 @click.argument("key", shell_complete=complete_keys)
+@click.option("--json", "as_json", is_flag=True, help='Print {"key", "value"} on stdout.')
 @with_log(write=False)
-def config_get(log: Any, key: str) -> None:
+def config_get(log: Any, key: str, as_json: bool) -> None:
     """Print KEY's value (exit 1 when it is not set).
 
     \b
@@ -94,6 +95,11 @@ def config_get(log: Any, key: str) -> None:
     value = log.settings().get(key)
     if value is None:
         raise NotFound(f"{key} is not set")
+    if as_json:
+        from .read import echo_object
+
+        echo_object({"key": key, "value": value})
+        return
     click.echo(visible(value))
 
 

@@ -23,6 +23,8 @@ def event_summary(record: dict) -> str:
 
         target = shorten_middle(str(data.get("target")), 17)
         return f"withdraws {target}" + (f": {data['reason']}" if data.get("reason") else "")
+    if record["type"] == "setting-changed":
+        return f"{data.get('key')} = {data['value']}" if data.get("value") is not None else f"{data.get('key')} unset"
     return data.get("quote") or data.get("note") or ""
 
 
@@ -32,10 +34,12 @@ def event_summary(record: dict) -> str:
               shell_complete=complete_sources)
 @click.option("--type", "event_type", metavar="T", help="Only events of this type, e.g. claim.")
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Only the last N matching events.")
+@click.option("--since", metavar="TIME",
+              help="Only events recorded at TIME or later: 7d, 36h, yesterday, 2022-11-16T18:00+03:00 ...")
 @json_option
 @with_log(write=False)
 def log_command(log: Any, fact_id: str | None, source_id: str | None, event_type: str | None,
-                limit: int | None, as_json: bool) -> None:
+                limit: int | None, since: str | None, as_json: bool) -> None:
     """List the events of the log, oldest first.
 
     \b
@@ -50,10 +54,7 @@ def log_command(log: Any, fact_id: str | None, source_id: str | None, event_type
         raise InvalidInput(f"unknown event type {event_type!r}; known: {', '.join(EVENT_CLASSES)}")
     from ..log import slug
 
-    records = log.records(fact=fact_id, source=source_id, type=event_type, limit=limit,
-                          newest_first=limit is not None)
-    if limit is not None:
-        records = reversed(list(records))  # the last N, still printed oldest first
+    records = matching_records(log, since, limit, fact=fact_id, source=source_id, type=event_type)
     if as_json:
         echo_json(records)
         return
@@ -65,6 +66,25 @@ def log_command(log: Any, fact_id: str | None, source_id: str | None, event_type
           display_time(r["observed_at"], utc), event_summary(r), r["id"]] for r in records),
         empty="no events",
     )
+
+
+def matching_records(log: Any, since: str | None, limit: int | None, **filters: Any) -> Iterable[dict]:
+    """The records ``log`` lists: filtered, recorded at ``since`` or later, the last ``limit`` of them, oldest
+    first. Imported events keep their own recording time, so ``since`` filters rather than stops at the first
+    older one."""
+    import itertools
+
+    records = log.records(**filters, limit=None if since else limit, newest_first=limit is not None)
+    if since is not None:
+        from ..times import format_time
+
+        bound = format_time(log.time(since))
+        records = (r for r in records if r["recorded_at"] >= bound)
+        if limit is not None:
+            records = itertools.islice(records, limit)
+    if limit is not None:
+        records = reversed(list(records))  # the last N, still printed oldest first
+    return records
 
 
 @click.command()
@@ -209,8 +229,10 @@ TAMPERED = 3  # verify's exit status when the log was changed outside factlog; 1
 @click.command()
 @click.option("--head", "anchored_head", metavar="HEAD",
               help="A head printed earlier by 'factlog head': the hash, with or without the seq after it.")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"ok", "events", "seq", "head"} (on failure {"ok": false, "error", "seq"}) on stdout.')
 @with_log(write=False)
-def verify(log: Any, anchored_head: str | None) -> None:
+def verify(log: Any, anchored_head: str | None, as_json: bool) -> None:
     """Recompute the hash chain, and check that the log still holds a head published earlier.
 
     \b
@@ -231,9 +253,21 @@ def verify(log: Any, anchored_head: str | None) -> None:
     try:
         count, head = log.verify(anchor_hash(anchored_head))
     except IntegrityError as exc:
+        if as_json:
+            echo_object({"ok": False, "error": str(exc), "seq": exc.seq})
         click.echo(f"Error: {one_line(with_advice(exc))}", err=True)
         click.get_current_context().exit(TAMPERED)
+    if as_json:
+        echo_object({"ok": True, "events": count, "seq": log.head()[0], "head": head})
+        return
     say(f"ok: {count} events, chain intact, head {head}")
+
+
+def echo_object(value: dict) -> None:
+    """One JSON object on stdout: what a command that reports one result prints with --json."""
+    import json
+
+    click.echo(json.dumps(value, ensure_ascii=False, allow_nan=False))
 
 
 HEAD_HASH = re.compile(r"[a-z0-9]+:[0-9a-f]{16,}")  # an algorithm tag and a hex digest
@@ -256,8 +290,9 @@ def anchor_hash(text: str | None) -> str | None:
 
 
 @click.command()
+@click.option("--json", "as_json", is_flag=True, help='Print {"seq", "hash"} on stdout.')
 @with_log(write=False)
-def head(log: Any) -> None:
+def head(log: Any, as_json: bool) -> None:
     """Print the current head hash, to publish or commit elsewhere as an anchor.
 
     \b
@@ -267,12 +302,16 @@ def head(log: Any) -> None:
     from .output import say
 
     seq, digest = log.head()
+    if as_json:
+        echo_object({"seq": seq, "hash": digest})
+        return
     say(f"{digest} {seq}")
 
 
 @click.command()
+@click.option("--json", "as_json", is_flag=True, help='Print {"facts", "events"} on stdout.')
 @with_log(write=False)
-def rebuild(log: Any) -> None:
+def rebuild(log: Any, as_json: bool) -> None:
     """Drop the projection tables and replay the whole log into them.
 
     \b
@@ -280,6 +319,9 @@ def rebuild(log: Any) -> None:
       factlog rebuild
     """
     facts = log.rebuild()
+    if as_json:
+        echo_object({"facts": facts, "events": log.count()})
+        return
     click.echo(f"rebuilt projections: {facts} facts from {log.count()} events")
 
 

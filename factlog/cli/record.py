@@ -41,12 +41,14 @@ def quiet_option(command: Any) -> Any:
 
 
 at_option = click.option("--at", metavar="TIME",
-                         help="When the source said it (ISO 8601 with offset); default: now.")
+                         help="When the source said it: ISO 8601 with an offset, or 3h, yesterday ... (see factlog --help); "
+                              "default: now.")
 
 
 @click.command()
+@click.option("--json", "as_json", is_flag=True, help='Print {"location", "events"} on stdout.')
 @click.pass_context
-def init(ctx: click.Context) -> None:
+def init(ctx: click.Context, as_json: bool) -> None:
     """Create an empty log (write commands also create it).
 
     \b
@@ -56,6 +58,11 @@ def init(ctx: click.Context) -> None:
     log = open_for(ctx, write=True)
     try:
         count = log.count()
+        if as_json:
+            from .read import echo_object
+
+            echo_object({"location": log.location, "events": count})
+            return
         from ..visible import visible
 
         click.echo(visible(f"log ready at {log.location} ({count} events)"))

@@ -308,8 +308,10 @@ def open_input(path: str) -> Iterator[tuple[IO[bytes], int | None]]:
 
 @click.command("import")
 @click.argument("file", metavar="FILE")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"new", "known", "first_seq", "last_seq"} on stdout (the seqs null when nothing is new).')
 @click.pass_context
-def import_command(ctx: click.Context, file: str) -> None:
+def import_command(ctx: click.Context, file: str, as_json: bool) -> None:
     """Merge a jsonl export (FILE, or - for stdin) into the log: events it lacks are appended.
 
     Events the log already has are skipped, so importing twice changes nothing; an event id whose content
@@ -336,6 +338,12 @@ def import_command(ctx: click.Context, file: str) -> None:
         finally:
             progress.close()
             log.close()
+    if as_json:
+        from .read import echo_object
+
+        first, last = span or [None, None]
+        echo_object({"new": new, "known": known, "first_seq": first, "last_seq": last})
+        return
     where = f" (seq {span[0]}-{span[1]})" if span else ""
     click.echo(f"imported {new} new event{'s' if new != 1 else ''}{where}; {known} already in the log")
 
