@@ -36,19 +36,24 @@ def event_summary(record: dict) -> str:
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Only the last N matching events.")
 @click.option("--since", metavar="TIME",
               help="Only events recorded at TIME or later: 7d, 36h, yesterday, 2022-11-16T18:00+03:00 ...")
+@click.option("--no-pager", is_flag=True, help="Print straight to the terminal (else $PAGER or less, as git does).")
 @json_option
 @with_log(write=False)
 def log_command(log: Any, fact_id: str | None, source_id: str | None, event_type: str | None,
-                limit: int | None, since: str | None, as_json: bool) -> None:
+                limit: int | None, since: str | None, no_pager: bool, as_json: bool) -> None:
     """List the events of the log, oldest first.
+
+    The table streams (the first rows show at once, however long the log) and, on a terminal, goes through
+    $PAGER (else less -R), never when piped.
 
     \b
     Example:
       factlog log --fact belgorod-ukrainian-missile --type claim
+      factlog log --since 7d --limit 20
     """
     from ..events import EVENT_CLASSES
     from ..errors import InvalidInput
-    from .output import Column, display_time, echo_json, print_table
+    from .output import Column, display_time, echo_json, paged, print_table
 
     if event_type is not None and event_type not in EVENT_CLASSES:
         raise InvalidInput(f"unknown event type {event_type!r}; known: {', '.join(EVENT_CLASSES)}")
@@ -59,13 +64,14 @@ def log_command(log: Any, fact_id: str | None, source_id: str | None, event_type
         echo_json(records)
         return
     utc = show_utc()
-    print_table(
-        ["seq", "type", "fact", "source", Column("said at", "time", optional=2), "what",
-         Column("id", "id", optional=1)],
-        ([r["seq"], r["type"], r["data"].get("fact", ""), r["data"].get("source", ""),
-          display_time(r["observed_at"], utc), event_summary(r), r["id"]] for r in records),
-        empty="no events",
-    )
+    with paged(not no_pager):
+        print_table(
+            ["seq", "type", "fact", "source", Column("said at", "time", optional=2), "what",
+             Column("id", "id", optional=1)],
+            ([r["seq"], r["type"], r["data"].get("fact", ""), r["data"].get("source", ""),
+              display_time(r["observed_at"], utc), event_summary(r), r["id"]] for r in records),
+            empty="no events",
+        )
 
 
 def matching_records(log: Any, since: str | None, limit: int | None, **filters: Any) -> Iterable[dict]:
@@ -128,7 +134,7 @@ def change_rows(changes: Iterable[Any], sources: dict) -> Iterator[dict]:
 
 
 def print_changes(rows: Iterable[dict], as_json: bool, with_fact: bool) -> None:
-    from .output import Column, display_time, echo_json, print_table
+    from .output import Column, display_time, echo_json, paged, print_table
 
     if as_json:
         echo_json(rows)
