@@ -5,6 +5,7 @@ The CLI calls exactly these methods, so a notebook or a script can do everything
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import os
@@ -305,16 +306,41 @@ class Log:
     def source_map(self) -> dict[str, bl.SourceInfo]:
         return self.store.source_map()
 
-    def verify(self, head: str | None = None) -> tuple[int, str]:
-        """Recompute the hash chain (and check an anchored head); returns (events, head hash)."""
-        return self.store.verify(head)
+    def verify(self, head: str | None = None, progress: Callable[[int], None] | None = None) -> tuple[int, str]:
+        """Recompute the hash chain (and check an anchored head); returns (events, head hash). ``progress`` is
+        told of the events read: verify reads the log three times (chain, events, projections)."""
+        with self._reporting(progress, passes=3):
+            return self.store.verify(head)
 
     def head(self) -> tuple[int, str]:
         return self.store.head()
 
-    def rebuild(self) -> int:
-        """Drop and replay the projections; returns the number of facts."""
-        return self.store.rebuild()
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        """Drop and replay the projections; returns the number of facts. ``progress`` is told of the events
+        folded."""
+        with self._reporting(progress):
+            return self.store.rebuild()
+
+    @contextlib.contextmanager
+    def _reporting(self, progress: Callable[[int], None] | None, passes: int = 1) -> Iterator[None]:
+        """Pass ``progress`` to the store for the work inside; at the end it is told of the events no pass
+        counted (a fold reads only the events of facts), so it reaches ``passes`` times the log's length."""
+        if progress is None:
+            yield
+            return
+        expected, told = passes * self.count(), [0]
+
+        def tell(amount: int) -> None:
+            told[0] += amount
+            progress(amount)
+
+        self.store.progress = tell
+        try:
+            yield
+        finally:
+            self.store.progress = None
+        if expected > told[0]:
+            progress(expected - told[0])
 
 
 def slug(value: str | None) -> str | None:

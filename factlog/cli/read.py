@@ -256,8 +256,11 @@ def verify(log: Any, anchored_head: str | None, as_json: bool) -> None:
     from .common import one_line, with_advice
     from .output import say
 
+    from .progress import progress_bar
+
     try:
-        count, head = log.verify(anchor_hash(anchored_head))
+        with progress_bar("verifying", total=3 * log.count()) as advance:  # chain, events, projections
+            count, head = log.verify(anchor_hash(anchored_head), progress=advance)
     except IntegrityError as exc:
         if as_json:
             echo_object({"ok": False, "error": str(exc), "seq": exc.seq})
@@ -324,7 +327,10 @@ def rebuild(log: Any, as_json: bool) -> None:
     Example:
       factlog rebuild
     """
-    facts = log.rebuild()
+    from .progress import progress_bar
+
+    with progress_bar("rebuilding", total=log.count()) as advance:
+        facts = log.rebuild(progress=advance)
     if as_json:
         echo_object({"facts": facts, "events": log.count()})
         return

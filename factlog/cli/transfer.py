@@ -7,7 +7,6 @@ import os
 import re
 import stat
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import IO, Any
@@ -16,48 +15,9 @@ import click
 
 from ..errors import FactlogError, InvalidInput
 from .common import clock_options, open_for, with_log
+from .progress import Progress
 
 VIEWS = ("beliefs", "stances", "events")  # as factlog.exporting.VIEWS, which the write path need not import
-
-
-class Progress:
-    """A progress bar on stderr for work that takes more than a moment; nothing when stderr is not a terminal."""
-
-    DELAY = 0.5  # seconds before the bar appears, so quick commands print nothing
-    EVERY = 0.1  # seconds between redraws
-
-    def __init__(self, label: str, total: int | None = None, enabled: bool | None = None):
-        self.label, self.total = label, total
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self.done = 0
-        self.started = self.drawn = time.monotonic()
-        self.bar: Any = None
-
-    def advance(self, amount: int) -> None:
-        self.done += amount
-        if not self.enabled:
-            return
-        moment = time.monotonic()
-        if moment - self.drawn < self.EVERY or moment - self.started < self.DELAY:
-            return
-        self.drawn = moment
-        if self.bar is None:
-            self.bar = self._start()
-        self.bar.update(self.task, completed=self.done)
-
-    def _start(self) -> Any:
-        from rich.console import Console
-        from rich.progress import BarColumn, DownloadColumn, Progress as Bar, TextColumn, TimeElapsedColumn
-
-        bar = Bar(TextColumn(self.label), BarColumn(), DownloadColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True)
-        self.task = bar.add_task(self.label, total=self.total)
-        bar.start()
-        return bar
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 class _Counted(io.RawIOBase):
