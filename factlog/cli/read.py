@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from .common import clock_options, json_option, show_utc, with_log
-from .completion import complete_facts, complete_sources
+from .completion import complete_event_types, complete_facts, complete_sources
 
 
 def event_summary(record: dict) -> str:
@@ -32,7 +32,8 @@ def event_summary(record: dict) -> str:
 @click.option("--fact", "fact_id", metavar="F", help="Only events about this fact.", shell_complete=complete_facts)
 @click.option("--source", "source_id", metavar="S", help="Only events by this source.",
               shell_complete=complete_sources)
-@click.option("--type", "event_type", metavar="T", help="Only events of this type, e.g. claim.")
+@click.option("--type", "event_type", metavar="T", help="Only events of this type, e.g. claim.",
+              shell_complete=complete_event_types)
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Only the last N matching events.")
 @click.option("--since", metavar="TIME",
               help="Only events recorded at TIME or later: 7d, 36h, yesterday, 2022-11-16T18:00+03:00 ...")

@@ -8,7 +8,8 @@ import click
 
 from ..errors import InvalidInput
 from .common import FactlogGroup, json_option, open_for, with_log
-from .completion import complete_facts, complete_sources, complete_statements
+from .completion import (complete_facts, complete_kinds, complete_parties, complete_reliability, complete_sources,
+                         complete_statements, complete_tags)
 
 
 def report(event: Any, quiet: bool) -> None:
@@ -84,10 +85,12 @@ def source() -> None:
 @source.command("add")
 @click.argument("source_id")
 @click.option("--name", required=True, help="Display name, e.g. 'Yuriy Butusov'.")
-@click.option("--kind", default="other", show_default=True,
+@click.option("--kind", default="other", show_default=True, shell_complete=complete_kinds,
               help="official, journalist, agency, media, witness, anonymous, document or other.")
-@click.option("--party", metavar="P", help="Party slug, e.g. ukraine; an official source speaks for it.")
-@click.option("--reliability", metavar="A-F", help="NATO Admiralty source rating A (reliable) .. F (cannot judge).")
+@click.option("--party", metavar="P", help="Party slug, e.g. ukraine; an official source speaks for it.",
+              shell_complete=complete_parties)
+@click.option("--reliability", metavar="A-F", help="NATO Admiralty source rating A (reliable) .. F (cannot judge).",
+              shell_complete=complete_reliability)
 @click.option("--url", help="Where the source can be found.")
 @at_option
 @quiet_option
@@ -139,9 +142,9 @@ def fact() -> None:
 @fact.command("add")
 @click.argument("fact_id")
 @click.argument("statement")
-@click.option("--party", "parties", multiple=True, metavar="P",
+@click.option("--party", "parties", multiple=True, metavar="P", shell_complete=complete_parties,
               help="A party whose stance is tracked even while silent (repeatable).")
-@click.option("--tag", "tags", multiple=True, metavar="T", help="A tag (repeatable).")
+@click.option("--tag", "tags", multiple=True, metavar="T", help="A tag (repeatable).", shell_complete=complete_tags)
 @click.option("--occurred-at", metavar="TIME", help="When the thing itself happened.")
 @at_option
 @quiet_option

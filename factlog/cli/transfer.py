@@ -15,6 +15,7 @@ import click
 
 from ..errors import FactlogError, InvalidInput
 from .common import clock_options, open_for, with_log
+from .completion import complete_formats
 from .progress import Progress
 
 VIEWS = ("beliefs", "stances", "events")  # as factlog.exporting.VIEWS, which the write path need not import
@@ -202,7 +203,7 @@ def choose_view(exporter: Any, view: str | None) -> str:
 
 
 @click.command("export")
-@click.argument("format_name", metavar="FORMAT")
+@click.argument("format_name", metavar="FORMAT", shell_complete=complete_formats)
 @click.option("--view", type=click.Choice(VIEWS),
               help="beliefs (one row per fact), stances (fact x source) or events (the log). Default: beliefs, "
                    "or the format's only view.")
