@@ -9,10 +9,17 @@ from attrs import field, frozen
 
 if TYPE_CHECKING:
     from .beliefs import Belief, Change, PartyInfo, SourceInfo
+    from .events import SettingChanged
     from .log import Log
     from .clock import Clock
 
 VIEWS = ("beliefs", "stances", "events")
+
+
+def _note_on_stderr(message: str) -> None:
+    import sys
+
+    print(f"Note: {message}", file=sys.stderr)
 
 
 @frozen
@@ -22,6 +29,8 @@ class ExportRequest:
     log: Log
     view: str
     clock: Clock
+    # What an exporter tells the person exporting (facts it left out and why): a line on stderr by default.
+    note: Callable[[str], None] = field(default=_note_on_stderr, repr=False)
 
     def rows(self) -> Iterator[dict[str, Any]]:
         """The rows of the requested view (see ``factlog.views``), streamed."""
@@ -45,6 +54,11 @@ class ExportRequest:
     def parties(self) -> dict[str, PartyInfo]:
         """The registered parties in this view: name a party with ``beliefs.display_name(party, parties)``."""
         return self.log.party_map(self.clock)
+
+    def settings(self) -> dict[str, SettingChanged]:
+        """The log's settings as they are now (whatever the view: they describe the publication being made), each
+        key with the event that gave it its value (``.value``, ``.recorded_at``)."""
+        return self.log.setting_events()
 
 
 @frozen

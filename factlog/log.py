@@ -5,6 +5,7 @@ The CLI calls exactly these methods, so a notebook or a script can do everything
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import os
@@ -18,7 +19,7 @@ from .errors import FactlogError, InvalidInput, LogWarning, NotFound
 from .clock import NOW, Clock
 from .store import LogStore, Pending, database_failure, local_warning, open_store
 from .store.audit import require_sources, require_speakers
-from .times import now, parse_time
+from .times import now, parse_time, parse_user_time
 
 DEFAULT_DB = "factlog.db"
 
@@ -172,6 +173,16 @@ class Log:
         """How labels name ``party``: its registered name, else its slug in title case."""
         return bl.display_name(party, self.party_map() if parties is None else parties)
 
+    def set_setting(self, key: str, value: str | None) -> ev.Event:
+        """Set a setting of the log (``value`` None unsets it): an event, so it travels with the log."""
+        from .events.settings import check
+
+        try:
+            check(key.strip(), value)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+        return self._record(ev.SettingChanged, None, key=key.strip(), value=value)
+
     def append_records(self, records: Iterable[dict]) -> list[tuple[ev.Event, bool]]:
         """Append wire records (e.g. another log's export) in one transaction; known ids are skipped, and so are
         registrations of slugs the log has with the same data (see ``import_records``)."""
@@ -250,7 +261,7 @@ class Log:
 
                 value = value.replace(tzinfo=zone(self.tz))
             return value
-        return parse_time(value, self.tz)
+        return parse_user_time(value, self.tz)
 
     # --- reading ---------------------------------------------------------------------------------------------
 
@@ -358,20 +369,55 @@ class Log:
         """Step through the log and yield each belief change an event caused."""
         return bl.changes(self.store.checked_events(clock), clock.valid_at)
 
+    def settings(self, clock: Clock = NOW) -> dict[str, str]:
+        """The log's settings (key: latest value) in the view of transaction time ``clock`` names."""
+        return {key: event.value for key, event in self.setting_events(clock).items() if event.value is not None}
+
+    def setting_events(self, clock: Clock = NOW) -> dict[str, ev.SettingChanged]:
+        """Each setting that has a value, with the event that gave it (for its time), by key."""
+        from .events.settings import fold
+
+        return fold(self.store.events(type="setting-changed", clock=Clock(clock.as_of, clock.at_seq)))
+
     def source_map(self, clock: Clock = NOW) -> dict[str, bl.SourceInfo]:
         """The sources as their registrations and amendments say, in the view of transaction time ``clock``."""
         return self.store.source_map(clock)
 
-    def verify(self, head: str | None = None) -> tuple[int, str]:
-        """Recompute the hash chain (and check an anchored head); returns (events, head hash)."""
-        return self.store.verify(head)
+    def verify(self, head: str | None = None, progress: Callable[[int], None] | None = None) -> tuple[int, str]:
+        """Recompute the hash chain (and check an anchored head); returns (events, head hash). ``progress`` is
+        told of the events read: verify reads the log three times (chain, events, projections)."""
+        with self._reporting(progress, passes=3):
+            return self.store.verify(head)
 
     def head(self) -> tuple[int, str]:
         return self.store.head()
 
-    def rebuild(self) -> int:
-        """Drop and replay the projections; returns the number of facts."""
-        return self.store.rebuild()
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        """Drop and replay the projections; returns the number of facts. ``progress`` is told of the events
+        folded."""
+        with self._reporting(progress):
+            return self.store.rebuild()
+
+    @contextlib.contextmanager
+    def _reporting(self, progress: Callable[[int], None] | None, passes: int = 1) -> Iterator[None]:
+        """Pass ``progress`` to the store for the work inside; at the end it is told of the events no pass
+        counted (a fold reads only the events of facts), so it reaches ``passes`` times the log's length."""
+        if progress is None:
+            yield
+            return
+        expected, told = passes * self.count(), [0]
+
+        def tell(amount: int) -> None:
+            told[0] += amount
+            progress(amount)
+
+        self.store.progress = tell
+        try:
+            yield
+        finally:
+            self.store.progress = None
+        if expected > told[0]:
+            progress(expected - told[0])
 
     def analyst_grants(self, role: str, apply: bool = False) -> list[str]:
         """A team log's grants for an analyst's database role: read, append events, write projections; never

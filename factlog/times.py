@@ -42,6 +42,39 @@ def parse_time(text: str, default_zone: str | None = None) -> dt.datetime:
         raise InvalidInput(f"time {text!r} is out of range: it must fall within the years 1-9999 in UTC") from None
 
 
+# What people type on the command line besides ISO 8601 (``--since 7d``, ``--as-of yesterday``), stated in the
+# CLI's root help. Wire records (imports) never take these: only ``parse_user_time`` reads them.
+_UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600,
+          "d": 86400, "day": 86400, "w": 604800, "week": 604800}
+_SPAN = re.compile(r"(\d{1,7})\s*([a-z]+?)s?(?:\s+ago)?")
+_DAYS_BACK = {"today": 0, "yesterday": 1}
+
+
+def parse_user_time(text: str, default_zone: str | None = None, moment: dt.datetime | None = None) -> dt.datetime:
+    """A time as a person types it: ISO 8601 (``parse_time``), ``now``, ``today``, ``yesterday`` or a span
+    back from now (``7d``, ``36h``, ``2 weeks ago``). ``moment`` stands for now (tests)."""
+    if not isinstance(text, str):
+        raise InvalidInput(f"time must be a string, got {type(text).__name__}")
+    word = " ".join(text.lower().split())
+    current = moment or now()
+    if word == "now":
+        return current
+    if word in _DAYS_BACK:
+        local = current.astimezone(zone(default_zone) if default_zone else None)
+        midnight = local.date() - dt.timedelta(days=_DAYS_BACK[word])
+        return dt.datetime.combine(midnight, dt.time(), local.tzinfo).astimezone(UTC)
+    span = _SPAN.fullmatch(word)
+    if span and span.group(2) in _UNITS:
+        try:
+            return current - dt.timedelta(seconds=int(span.group(1)) * _UNITS[span.group(2)])
+        except OverflowError:
+            raise InvalidInput(f"time {text!r} is before the year 1") from None
+    if DATE.match(word) is None:
+        raise InvalidInput(f"cannot read {text!r} as a time; use ISO 8601 (e.g. {EXAMPLE}), a span back from now"
+                           " (30s, 15m, 36h, 7d, 2w), now, today or yesterday")
+    return parse_time(text, default_zone)
+
+
 def _shape(text: str) -> str:
     """``text`` as ``fromisoformat`` must read it: a date, then nothing, ``T``/space and a time, or an offset.
 

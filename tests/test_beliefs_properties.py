@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import random
+import tempfile
 from collections.abc import Sequence
 from unittest import mock
 

@@ -298,7 +298,7 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(sample, run, tmp_path):
 
 
 def test_progress_bar_draws_and_clears_on_a_terminal(capsys):
-    from factlog.cli.transfer import Progress
+    from factlog.cli.progress import Progress
 
     progress = Progress("exporting csv", 1000, enabled=True)
     progress.DELAY = progress.EVERY = 0

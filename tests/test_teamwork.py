@@ -275,11 +275,16 @@ def test_the_first_party_plugins_name_parties_and_leave_voided_statements_out(ru
     assert "mistyped" not in page and "Russian MoD" not in page
     assert "<dt>NATO</dt>" in page and "official, Russian Federation" in page
     assert "<title>Kremlin spokesman (official, Russian Federation)</title>" in page  # the timeline's lane
+    run("config", "set", "publisher.name", "The Desk")
+    run("config", "set", "publisher.url", "https://desk.example.org")
+    run("config", "set", "claimreview.url", "https://desk.example.org/checks/{fact}")
+    run("config", "set", "claimreview.rating.blast", "mixed")
     reviews = json.loads(run("export", "claimreview").stdout)
     text = json.dumps(reviews)
     assert "mistyped" not in text and "Russian MoD" not in text
     authors = reviews[0]["itemReviewed"]["author"]
-    assert {"@type": "Organization", "name": "Russian Federation"} in [a.get("affiliation") for a in authors]
+    parties = [a.get("affiliation") or a.get("parentOrganization") for a in authors]
+    assert {"@type": "Organization", "name": "Russian Federation"} in parties
 
 
 def test_an_amendment_by_another_process_reaches_the_next_append_of_this_one(tmp_path):

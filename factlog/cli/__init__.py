@@ -16,7 +16,7 @@ __all__ = ["cli", "main"]
 # The modules whose ``register(group)`` adds commands, in the order they are tried when a command is looked up.
 # A command imports only the modules up to its own: ``factlog claim`` never loads the code of export, search or
 # plugins (a write from the shell must start faster than importing factlog's dependencies takes).
-COMMAND_MODULES = ("record", "read", "transfer", "search_cmd", "completion", "plugins_cmd", "team")
+COMMAND_MODULES = ("record", "read", "transfer", "search_cmd", "config_cmd", "completion", "plugins_cmd", "team")
 # Commands that never open a log, so take no --db of their own.
 LOG_FREE_COMMANDS = ("completion", "plugins")
 
@@ -80,6 +80,11 @@ def cli(ctx: click.Context, db: str | None, tz: str | None, utc: bool) -> None:
     \b
     Shell completion of commands, fact ids and source ids (bash; see 'factlog completion --help'):
       eval "$(_FACTLOG_COMPLETE=bash_source factlog)"
+
+    Times (--at, --as-of, --valid-at, --occurred-at, --since): ISO 8601 with an offset (2022-11-16T18:00+03:00,
+    ...Z); a date, or a date and time, without one ('2022-11-16', '2022-11-16 18:00') in the zone of --tz; now,
+    today or yesterday (midnight in --tz's zone, else this machine's); or a span back from now: 30s, 15m, 36h, 7d,
+    2w, also written '7d ago', '7 days ago', '3 hours ago'.
 
     \b
     Environment:

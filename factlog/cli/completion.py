@@ -1,4 +1,5 @@
-"""Shell completion, click's own mechanism: fact ids, source ids and statement event ids come from the log.
+"""Shell completion, click's own mechanism: fact ids, source ids, statement event ids, parties and tags come from
+the log; formats from the plugins; source kinds, event types, views and reliability ratings are fixed lists.
 
 ``eval "$(_FACTLOG_COMPLETE=bash_source factlog)"`` (or ``factlog completion bash``) installs it in bash; zsh
 and fish work the same way. Completion reads the log named by --db / $FACTLOG_DB / ./factlog.db without
@@ -72,11 +73,77 @@ def complete_statements(ctx: click.Context, param: click.Parameter, incomplete: 
 
     return _items(ctx, incomplete, rows)
 
+def _fixed(ctx: click.Context, incomplete: str, items: Iterable[tuple[str, str]]) -> list[Any]:
+    """Completions from a fixed list (no log needed)."""
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(value, help=help) for value, help in items if value.startswith(incomplete)]
+
+
+def complete_kinds(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Source kinds; an official source speaks for its party."""
+    from ..events import SOURCE_KINDS
+
+    return _fixed(ctx, incomplete, ((kind, "speaks for its party" if kind == "official" else "")
+                                    for kind in SOURCE_KINDS))
+
+
+def complete_reliability(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """NATO Admiralty source ratings."""
+    names = ("completely reliable", "usually reliable", "fairly reliable", "not usually reliable", "unreliable",
+             "cannot be judged")
+    return _fixed(ctx, incomplete.upper(), zip("ABCDEF", names))
+
+
+def complete_event_types(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    from ..events import EVENT_CLASSES
+
+    return _fixed(ctx, incomplete, ((name, _one_line(cls.__doc__, 50)) for name, cls in EVENT_CLASSES.items()))
+
+
+def complete_formats(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Export formats, built-in and from installed plugins, with their descriptions."""
+    try:
+        from ..plugins import get_plugins
+
+        exporters = get_plugins().exporters
+        items = [(name, _one_line(entry[0].description, 60)) for name, entry in sorted(exporters.items())]
+    except Exception:  # a broken plugin must not break the user's shell
+        return []
+    return _fixed(ctx, incomplete, items)
+
+
+def complete_parties(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Parties the log already names (a fact's parties, a source's party), with how many mention each."""
+    def rows(log: Any) -> Iterable[tuple[str, str]]:
+        counts: dict[str, int] = {}
+        for fact in log.facts():
+            for party in fact["parties"]:
+                counts[party] = counts.get(party, 0) + 1
+        for source in log.sources():
+            if source["party"]:
+                counts[source["party"]] = counts.get(source["party"], 0) + 1
+        return ((party, f"named {n} time{'s' if n != 1 else ''}") for party, n in sorted(counts.items()))
+
+    return _items(ctx, incomplete, rows)
+
+
+def complete_tags(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Tags the log's facts carry, with how many facts carry each."""
+    def rows(log: Any) -> Iterable[tuple[str, str]]:
+        counts: dict[str, int] = {}
+        for fact in log.facts():
+            for tag in fact["tags"]:
+                counts[tag] = counts.get(tag, 0) + 1
+        return ((tag, f"{n} fact{'s' if n != 1 else ''}") for tag, n in sorted(counts.items()))
+
+    return _items(ctx, incomplete, rows)
+
 
 @click.command("completion")
 @click.argument("shell", type=click.Choice(SHELLS))
 def completion(shell: str) -> None:
-    """Print the shell code that makes TAB complete commands, options, fact ids and source ids.
+    """Print the shell code that makes TAB complete commands, options, ids, formats, kinds, parties and tags.
 
     \b
     Add one of these lines to your shell's start-up file:
@@ -85,7 +152,8 @@ def completion(shell: str) -> None:
       fish (~/.config/fish/completions/factlog.fish):
                           _FACTLOG_COMPLETE=fish_source factlog | source
     'factlog completion SHELL' prints the same code, to save it in a file instead.
-    Then 'factlog claim belg<TAB>' offers the log's facts, and '--source <TAB>' its sources.
+    Then 'factlog claim belg<TAB>' offers the log's facts, '--source <TAB>' its sources, 'export <TAB>' the
+    formats, '--view <TAB>' the views, '--kind', '--party', '--tag', '--type' and '--reliability' their values.
 
     \b
     Example:

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from .common import clock_options, json_option, show_utc, with_log
-from .completion import complete_facts, complete_sources
+from .completion import complete_event_types, complete_facts, complete_sources
 
 
 def event_summary(record: dict) -> str:
@@ -28,6 +28,8 @@ def event_summary(record: dict) -> str:
         return f"{data.get('name')} ({data.get('kind', 'other')})"
     if record["type"] in ("fact-amended", "source-amended", "party-amended"):
         return amendment_summary(record["type"], data)
+    if record["type"] == "setting-changed":
+        return f"{data.get('key')} = {data['value']}" if data.get("value") is not None else f"{data.get('key')} unset"
     return data.get("quote") or data.get("note") or ""
 
 
@@ -49,41 +51,66 @@ def amendment_summary(kind: str, data: dict) -> str:
 @click.option("--fact", "fact_id", metavar="F", help="Only events about this fact.", shell_complete=complete_facts)
 @click.option("--source", "source_id", metavar="S", help="Only events by this source.",
               shell_complete=complete_sources)
-@click.option("--type", "event_type", metavar="T", help="Only events of this type, e.g. claim.")
+@click.option("--type", "event_type", metavar="T", help="Only events of this type, e.g. claim.",
+              shell_complete=complete_event_types)
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Only the last N matching events.")
+@click.option("--since", metavar="TIME",
+              help="Only events recorded at TIME or later: 7d, 36h, yesterday, 2022-11-16T18:00+03:00 ...")
+@click.option("--no-pager", is_flag=True, help="Print straight to the terminal (else $PAGER or less, as git does).")
 @json_option
 @with_log(write=False)
 def log_command(log: Any, fact_id: str | None, source_id: str | None, event_type: str | None,
-                limit: int | None, as_json: bool) -> None:
+                limit: int | None, since: str | None, no_pager: bool, as_json: bool) -> None:
     """List the events of the log, oldest first.
+
+    The table streams (the first rows show at once, however long the log) and, on a terminal, goes through
+    $PAGER (else less -R), never when piped.
 
     \b
     Example:
       factlog log --fact belgorod-ukrainian-missile --type claim
+      factlog log --since 7d --limit 20
     """
     from ..events import EVENT_CLASSES
     from ..errors import InvalidInput
-    from .output import Column, display_time, echo_json, print_table
+    from .output import Column, display_time, echo_json, paged, print_table
 
     if event_type is not None and event_type not in EVENT_CLASSES:
         raise InvalidInput(f"unknown event type {event_type!r}; known: {', '.join(EVENT_CLASSES)}")
     from ..log import slug
 
-    records = log.records(fact=fact_id, source=source_id, type=event_type, limit=limit,
-                          newest_first=limit is not None)
-    if limit is not None:
-        records = reversed(list(records))  # the last N, still printed oldest first
+    records = matching_records(log, since, limit, fact=fact_id, source=source_id, type=event_type)
     if as_json:
         echo_json(records)
         return
     utc = show_utc()
-    print_table(
-        ["seq", "type", "fact", "source", Column("said at", "time", optional=2), "what",
-         Column("id", "id", optional=1)],
-        ([r["seq"], r["type"], r["data"].get("fact", ""), r["data"].get("source", ""),
-          display_time(r["observed_at"], utc), event_summary(r), r["id"]] for r in records),
-        empty="no events",
-    )
+    with paged(not no_pager):
+        print_table(
+            ["seq", "type", "fact", "source", Column("said at", "time", optional=2), "what",
+             Column("id", "id", optional=1)],
+            ([r["seq"], r["type"], r["data"].get("fact", ""), r["data"].get("source", ""),
+              display_time(r["observed_at"], utc), event_summary(r), r["id"]] for r in records),
+            empty="no events",
+        )
+
+
+def matching_records(log: Any, since: str | None, limit: int | None, **filters: Any) -> Iterable[dict]:
+    """The records ``log`` lists: filtered, recorded at ``since`` or later, the last ``limit`` of them, oldest
+    first. Imported events keep their own recording time, so ``since`` filters rather than stops at the first
+    older one."""
+    import itertools
+
+    records = log.records(**filters, limit=None if since else limit, newest_first=limit is not None)
+    if since is not None:
+        from ..times import format_time
+
+        bound = format_time(log.time(since))
+        records = (r for r in records if r["recorded_at"] >= bound)
+        if limit is not None:
+            records = itertools.islice(records, limit)
+    if limit is not None:
+        records = reversed(list(records))  # the last N, still printed oldest first
+    return records
 
 
 @click.command()
@@ -127,7 +154,7 @@ def change_rows(changes: Iterable[Any], sources: dict) -> Iterator[dict]:
 
 
 def print_changes(rows: Iterable[dict], as_json: bool, with_fact: bool) -> None:
-    from .output import Column, display_time, echo_json, print_table
+    from .output import Column, display_time, echo_json, paged, print_table
 
     if as_json:
         echo_json(rows)
@@ -245,8 +272,10 @@ TAMPERED = 3  # verify's exit status when the log was changed outside factlog; 1
 @click.command()
 @click.option("--head", "anchored_head", metavar="HEAD",
               help="A head printed earlier by 'factlog head': the hash, with or without the seq after it.")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"ok", "events", "seq", "head"} (on failure {"ok": false, "error", "seq"}) on stdout.')
 @with_log(write=False)
-def verify(log: Any, anchored_head: str | None) -> None:
+def verify(log: Any, anchored_head: str | None, as_json: bool) -> None:
     """Recompute the hash chain, and check that the log still holds a head published earlier.
 
     \b
@@ -264,12 +293,27 @@ def verify(log: Any, anchored_head: str | None) -> None:
     from .common import one_line, with_advice
     from .output import say
 
+    from .progress import progress_bar
+
     try:
-        count, head = log.verify(anchor_hash(anchored_head))
+        with progress_bar("verifying", total=3 * log.count()) as advance:  # chain, events, projections
+            count, head = log.verify(anchor_hash(anchored_head), progress=advance)
     except IntegrityError as exc:
+        if as_json:
+            echo_object({"ok": False, "error": str(exc), "seq": exc.seq})
         click.echo(f"Error: {one_line(with_advice(exc))}", err=True)
         click.get_current_context().exit(TAMPERED)
+    if as_json:
+        echo_object({"ok": True, "events": count, "seq": log.head()[0], "head": head})
+        return
     say(f"ok: {count} events, chain intact, head {head}")
+
+
+def echo_object(value: dict) -> None:
+    """One JSON object on stdout: what a command that reports one result prints with --json."""
+    import json
+
+    click.echo(json.dumps(value, ensure_ascii=False, allow_nan=False))
 
 
 HEAD_HASH = re.compile(r"[a-z0-9]+:[0-9a-f]{16,}")  # an algorithm tag and a hex digest
@@ -292,8 +336,9 @@ def anchor_hash(text: str | None) -> str | None:
 
 
 @click.command()
+@click.option("--json", "as_json", is_flag=True, help='Print {"seq", "hash"} on stdout.')
 @with_log(write=False)
-def head(log: Any) -> None:
+def head(log: Any, as_json: bool) -> None:
     """Print the current head hash, to publish or commit elsewhere as an anchor.
 
     \b
@@ -303,19 +348,29 @@ def head(log: Any) -> None:
     from .output import say
 
     seq, digest = log.head()
+    if as_json:
+        echo_object({"seq": seq, "hash": digest})
+        return
     say(f"{digest} {seq}")
 
 
 @click.command()
+@click.option("--json", "as_json", is_flag=True, help='Print {"facts", "events"} on stdout.')
 @with_log(write=False)
-def rebuild(log: Any) -> None:
+def rebuild(log: Any, as_json: bool) -> None:
     """Drop the projection tables and replay the whole log into them.
 
     \b
     Example:
       factlog rebuild
     """
-    facts = log.rebuild()
+    from .progress import progress_bar
+
+    with progress_bar("rebuilding", total=log.count()) as advance:
+        facts = log.rebuild(progress=advance)
+    if as_json:
+        echo_object({"facts": facts, "events": log.count()})
+        return
     click.echo(f"rebuilt projections: {facts} facts from {log.count()} events")
 
 

@@ -8,25 +8,48 @@ import click
 
 from ..errors import InvalidInput
 from .common import FactlogGroup, json_option, open_for, with_log
-from .completion import complete_facts, complete_sources, complete_statements
+from .completion import (complete_facts, complete_kinds, complete_parties, complete_reliability, complete_sources,
+                         complete_statements, complete_tags)
 
 
 def report(event: Any, quiet: bool) -> None:
-    """A write prints the new event's id; with --quiet only the id, for scripts."""
-    if quiet:
+    """A write prints the new event's id; with --quiet only the id, for scripts; with --json the stored event's
+    wire record, in a one-element array (the shape of ``log --json``)."""
+    if click.get_current_context().meta.get(_JSON_WRITE):
+        from ..events import to_wire
+        from .output import echo_json
+
+        echo_json([to_wire(event)])
+    elif quiet:
         click.echo(event.id)
     else:
         click.echo(f"{event.TYPE} recorded as event {event.id} (seq {event.seq})")
 
 
-quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print only the new event's id.")
+_JSON_WRITE = "factlog.json_write"
+
+
+def _remember_json(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta[_JSON_WRITE] = True
+
+
+def quiet_option(command: Any) -> Any:
+    """--quiet and --json, which every write command takes (report() reads --json from the context)."""
+    command = click.option("--json", "json_write", is_flag=True, expose_value=False, callback=_remember_json,
+                           help="Print the stored event as JSON (a one-element array, as 'log --json').")(command)
+    return click.option("-q", "--quiet", is_flag=True, help="Print only the new event's id.")(command)
+
+
 at_option = click.option("--at", metavar="TIME",
-                         help="When the source said it (ISO 8601 with offset); default: now.")
+                         help="When the source said it: ISO 8601 with an offset, or 3h, yesterday ... (see factlog --help); "
+                              "default: now.")
 
 
 @click.command()
+@click.option("--json", "as_json", is_flag=True, help='Print {"location", "events"} on stdout.')
 @click.pass_context
-def init(ctx: click.Context) -> None:
+def init(ctx: click.Context, as_json: bool) -> None:
     """Create an empty log (write commands also create it).
 
     \b
@@ -36,6 +59,11 @@ def init(ctx: click.Context) -> None:
     log = open_for(ctx, write=True)
     try:
         count = log.count()
+        if as_json:
+            from .read import echo_object
+
+            echo_object({"location": log.location, "events": count})
+            return
         from ..visible import visible
 
         click.echo(visible(f"log ready at {log.location} ({count} events)"))
@@ -57,10 +85,12 @@ def source() -> None:
 @source.command("add")
 @click.argument("source_id")
 @click.option("--name", required=True, help="Display name, e.g. 'Yuriy Butusov'.")
-@click.option("--kind", default="other", show_default=True,
+@click.option("--kind", default="other", show_default=True, shell_complete=complete_kinds,
               help="official, journalist, agency, media, witness, anonymous, document or other.")
-@click.option("--party", metavar="P", help="Party slug, e.g. ukraine; an official source speaks for it.")
-@click.option("--reliability", metavar="A-F", help="NATO Admiralty source rating A (reliable) .. F (cannot judge).")
+@click.option("--party", metavar="P", help="Party slug, e.g. ukraine; an official source speaks for it.",
+              shell_complete=complete_parties)
+@click.option("--reliability", metavar="A-F", help="NATO Admiralty source rating A (reliable) .. F (cannot judge).",
+              shell_complete=complete_reliability)
 @click.option("--url", help="Where the source can be found.")
 @at_option
 @quiet_option
@@ -137,9 +167,9 @@ def fact() -> None:
 @fact.command("add")
 @click.argument("fact_id")
 @click.argument("statement")
-@click.option("--party", "parties", multiple=True, metavar="P",
+@click.option("--party", "parties", multiple=True, metavar="P", shell_complete=complete_parties,
               help="A party whose stance is tracked even while silent (repeatable).")
-@click.option("--tag", "tags", multiple=True, metavar="T", help="A tag (repeatable).")
+@click.option("--tag", "tags", multiple=True, metavar="T", help="A tag (repeatable).", shell_complete=complete_tags)
 @click.option("--occurred-at", metavar="TIME", help="When the thing itself happened.")
 @at_option
 @quiet_option

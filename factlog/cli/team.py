@@ -6,14 +6,15 @@ from typing import Any
 
 import click
 
-from .common import with_log
+from .common import json_option, with_log
 
 
 @click.command()
 @click.argument("role")
 @click.option("--apply", is_flag=True, help="Grant them now (run as the log's owner); else only print them.")
+@json_option
 @with_log(write=False)
-def grant(log: Any, role: str, apply: bool) -> None:
+def grant(log: Any, role: str, apply: bool, as_json: bool) -> None:
     """Print (or apply) the grants that make ROLE an analyst of the team log in --db.
 
     An analyst reads everything and appends events, and can never change or remove one. The server records
@@ -23,8 +24,14 @@ def grant(log: Any, role: str, apply: bool) -> None:
     Example:
       factlog --db postgresql://owner@db.example.org/newsroom grant alice --apply
     """
-    for statement in log.analyst_grants(role, apply):
-        click.echo(statement)
+    statements = log.analyst_grants(role, apply)
+    if as_json:
+        from .output import echo_json
+
+        echo_json(statements)
+    else:
+        for statement in statements:
+            click.echo(statement)
     if apply:
         click.echo(f"granted: {role} may read the team log and append to it", err=True)
 

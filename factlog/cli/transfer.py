@@ -7,7 +7,6 @@ import os
 import re
 import stat
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import IO, Any
@@ -15,51 +14,11 @@ from typing import IO, Any
 import click
 
 from ..errors import FactlogError, InvalidInput
-from .common import clock_options, open_for, with_log
+from .common import clock_options, json_option, open_for, with_log
+from .completion import complete_formats
+from .progress import Progress
 
 VIEWS = ("beliefs", "stances", "events")  # as factlog.exporting.VIEWS, which the write path need not import
-
-
-class Progress:
-    """A progress bar on stderr for work that takes more than a moment; nothing when stderr is not a terminal."""
-
-    DELAY = 0.5  # seconds before the bar appears, so quick commands print nothing
-    EVERY = 0.1  # seconds between redraws
-
-    def __init__(self, label: str, total: int | None = None, enabled: bool | None = None, unit: str = "bytes"):
-        self.label, self.total, self.unit = label, total, unit
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self.done = 0
-        self.started = self.drawn = time.monotonic()
-        self.bar: Any = None
-
-    def advance(self, amount: int) -> None:
-        self.done += amount
-        if not self.enabled:
-            return
-        moment = time.monotonic()
-        if moment - self.drawn < self.EVERY or moment - self.started < self.DELAY:
-            return
-        self.drawn = moment
-        if self.bar is None:
-            self.bar = self._start()
-        self.bar.update(self.task, completed=self.done)
-
-    def _start(self) -> Any:
-        from rich.console import Console
-        from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress as Bar, TextColumn,
-                                   TimeElapsedColumn)
-
-        amount = DownloadColumn() if self.unit == "bytes" else MofNCompleteColumn()
-        bar = Bar(TextColumn(self.label), BarColumn(), amount, TextColumn(self.unit if self.unit != "bytes" else ""),
-                  TimeElapsedColumn(), console=Console(stderr=True), transient=True)
-        self.task = bar.add_task(self.label, total=self.total)
-        bar.start()
-        return bar
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 class _Counted(io.RawIOBase):
@@ -244,7 +203,7 @@ def choose_view(exporter: Any, view: str | None) -> str:
 
 
 @click.command("export")
-@click.argument("format_name", metavar="FORMAT")
+@click.argument("format_name", metavar="FORMAT", shell_complete=complete_formats)
 @click.option("--view", type=click.Choice(VIEWS),
               help="beliefs (one row per fact), stances (fact x source) or events (the log). Default: beliefs, "
                    "or the format's only view.")
@@ -310,8 +269,10 @@ def open_input(path: str) -> Iterator[tuple[IO[bytes], int | None]]:
 
 @click.command("import")
 @click.argument("file", metavar="FILE")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"new", "known", "first_seq", "last_seq"} on stdout (the seqs null when nothing is new).')
 @click.pass_context
-def import_command(ctx: click.Context, file: str) -> None:
+def import_command(ctx: click.Context, file: str, as_json: bool) -> None:
     """Merge a jsonl export (FILE, or - for stdin) into the log: events it lacks are appended.
 
     Events the log already has are skipped, so importing twice changes nothing; an event id whose content
@@ -338,6 +299,12 @@ def import_command(ctx: click.Context, file: str) -> None:
         finally:
             progress.close()
             log.close()
+    if as_json:
+        from .read import echo_object
+
+        first, last = (span[0], span[1]) if span else (None, None)
+        echo_object({"new": new, "known": known, "first_seq": first, "last_seq": last})
+        return
     where = f" (seq {span[0]}-{span[1]})" if span else ""
     click.echo(f"imported {new} new event{'s' if new != 1 else ''}{where}; {known} already in the log")
 
@@ -370,8 +337,9 @@ def _plural(count: int) -> str:
 
 @click.command("push")
 @click.argument("url", metavar="URL")
+@json_option
 @with_log(write=False)
-def push_command(log: Any, url: str) -> None:
+def push_command(log: Any, url: str, as_json: bool) -> None:
     """Copy the events the log at URL lacks from this log: a file path or a server URL (postgresql://...).
 
     The other log is created if it does not exist. Events it has are not sent again, so pushing twice changes
@@ -389,14 +357,18 @@ def push_command(log: Any, url: str) -> None:
         new, known = log.push(url, span.placed, span.seen)
     finally:
         span.progress.close()
+    if as_json:
+        _echo_counts(new, known)
+        return
     where = f" ({span.where()} there)" if new else ""
     click.echo(f"pushed {_plural(new)} to {shown(url)}{where}; {known} already there")
 
 
 @click.command("pull")
 @click.argument("url", metavar="URL")
+@json_option
 @with_log(write=True)
-def pull_command(log: Any, url: str) -> None:
+def pull_command(log: Any, url: str, as_json: bool) -> None:
     """Copy the events this log lacks from the log at URL: a file path or a server URL (postgresql://...).
 
     Nothing is appended to the other log. Events this log has are skipped, so pulling twice changes nothing; a source or
@@ -414,8 +386,17 @@ def pull_command(log: Any, url: str) -> None:
         new, known = log.pull(url, span.placed, span.seen)
     finally:
         span.progress.close()
+    if as_json:
+        _echo_counts(new, known)
+        return
     where = f" ({span.where()})" if new else ""
     click.echo(f"pulled {_plural(new)} from {shown(url)}{where}; {known} already in the log")
+
+
+def _echo_counts(new: int, known: int) -> None:
+    from .read import echo_object
+
+    echo_object({"new": new, "known": known})
 
 
 def register(group: click.Group) -> None:

@@ -38,6 +38,7 @@ from .model import (
     PartyAmended,
     PartyRegistered,
     Retract,
+    SettingChanged,
     SourceAmended,
     SourceRegistered,
     Statement,
@@ -58,7 +59,7 @@ __all__ = [
     "CORRECTION_TYPES", "ENVELOPE_FIELDS", "EVENT_CLASSES", "MAX_ID", "MAX_ITEMS", "MAX_NAME", "MAX_TEXT", "MAX_URL",
     "PARTY_KINDS", "POSITION_FIELDS", "RELIABILITY_RATINGS", "SOURCE_KINDS", "STATEMENT_TYPES", "UPCASTERS",
     "Claim", "Confirm", "Decline", "Deny", "Event", "FactAmended", "FactOpened", "FactReworded", "PartyAmended",
-    "PartyRegistered", "Retract", "SourceAmended", "SourceRegistered", "Statement", "StatementVoided",
+    "PartyRegistered", "Retract", "SettingChanged", "SourceAmended", "SourceRegistered", "Statement", "StatementVoided",
     "canonical_json", "content_of", "data_fields", "from_wire", "get_converter", "new_event_id", "normalize_slug",
     "strict_json_loads", "structure", "to_wire", "upcast",
 ]

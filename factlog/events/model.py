@@ -282,9 +282,26 @@ class PartyAmended(Event):
             raise ValueError("a party amendment must change something: name or kind")
 
 
+@frozen(kw_only=True)
+class SettingChanged(Event):
+    """A setting of the log (publisher name, page URL pattern ...) is set, or unset with no ``value``.
+
+    An event so that settings travel with the log; the keys and their values are checked in settings.py."""
+
+    TYPE: ClassVar[str] = "setting-changed"
+    key: str = field(validator=_text(MAX_ID * 2, required=True))
+    value: str | None = field(default=None, validator=_text(MAX_URL))
+
+    def __attrs_post_init__(self) -> None:
+        from .settings import check
+
+        check(self.key, self.value)
+
+
 EVENT_CLASSES: dict[str, type[Event]] = {
     cls.TYPE: cls for cls in (SourceRegistered, FactOpened, FactReworded, Claim, Confirm, Deny, Decline, Retract,
-                              StatementVoided, FactAmended, SourceAmended, PartyRegistered, PartyAmended)
+                              StatementVoided, FactAmended, SourceAmended, PartyRegistered, PartyAmended,
+                              SettingChanged)
 }
 # The types issue 12 added: the analyst's corrections, amendments and party registrations.
 CORRECTION_TYPES = ("statement-voided", "fact-amended", "source-amended", "party-registered", "party-amended")

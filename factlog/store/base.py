@@ -34,6 +34,8 @@ class LogStore(abc.ABC):
     """One open log. ``location`` is what the user named it by (a file path, a URL)."""
 
     location: str
+    # Told how many more events a long pass (rebuild, verify) has read, for a progress bar; None: nobody asks.
+    progress: Callable[[int], None] | None = None
 
     def __init__(self, location: str):
         self.location = location
@@ -444,8 +446,12 @@ class LogStore(abc.ABC):
 
     def fact_states(self, clock: Clock, fact: str | None = None) -> Iterator[bl.FactState]:
         """Each fact's folded state in the view asked for, streamed fact by fact (memory: one fact)."""
-        for state in fold_rows(self.fold_rows(clock, fact), clock.valid_at, self.event_at):
+        for state in fold_rows(self.counted(self.fold_rows(clock, fact)), clock.valid_at, self.event_at):
             yield state
+
+    def counted(self, rows: Iterable[Any]) -> Iterable[Any]:
+        """``rows``, telling ``progress`` (when set) every thousand read."""
+        return rows if self.progress is None else _counting(rows, self.progress)
 
     def event_at(self, seq: int) -> ev.Event:
         """The validated event at ``seq``; a FactlogError names what is wrong if it cannot be read."""
@@ -512,7 +518,7 @@ class LogStore(abc.ABC):
         columns: dict[int, tuple] = {}
 
         def rows() -> Iterator[ChainRow]:
-            for chain_row, lookup in self.chain_rows():
+            for chain_row, lookup in self.counted(self.chain_rows()):
                 columns[chain_row[0]] = lookup
                 yield chain_row
 
@@ -538,6 +544,18 @@ class LogStore(abc.ABC):
     def _fact_and_source(self, event_id: Any) -> tuple | None:
         found = self.statement_of(event_id) if isinstance(event_id, str) else None
         return None if found is None else (found[1], found[2])
+
+
+def _counting(rows: Iterable[Any], progress: Callable[[int], None], every: int = 1000) -> Iterator[Any]:
+    count = 0
+    for row in rows:
+        yield row
+        count += 1
+        if count == every:
+            progress(count)
+            count = 0
+    if count:
+        progress(count)
 
 
 _WHO_IS_WHO = (ev.SourceRegistered, ev.SourceAmended, ev.PartyRegistered, ev.PartyAmended)

@@ -99,6 +99,8 @@ def locate(event: ev.Event, log: Lookups, merge: bool = False) -> tuple[str | No
         return _locate_retraction(event, log, merge)
     if isinstance(event, CORRECTIONS):
         return locate_correction(event, log)
+    if isinstance(event, ev.SettingChanged):
+        return _locate_setting(event, log)
     raise InvalidInput(f"cannot append a {event.TYPE} event")
 
 
@@ -109,6 +111,16 @@ def require(log: Lookups, table: str, key: str) -> None:
     if not log.known(table, key):
         what = _WHAT[table]
         raise NotFound(f"no {what} {key!r} in the log", code=f"unknown-{what}")
+
+
+def _locate_setting(event: ev.SettingChanged, log: Lookups) -> tuple[None, None, None]:
+    """A setting concerns the log, not one fact (a fact's rating needs the fact, yet does not change it)."""
+    from ..events.settings import rating_fact
+
+    fact = rating_fact(event.key)
+    if fact is not None:
+        require(log, "facts", fact)
+    return None, None, None
 
 
 def _locate_retraction(event: ev.Retract, log: Lookups, merge: bool) -> tuple[str, str, str]:

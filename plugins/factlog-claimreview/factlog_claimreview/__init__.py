@@ -1,8 +1,19 @@
-"""factlog-claimreview: each fact of a factlog log as a schema.org ``ClaimReview`` in JSON-LD.
+"""factlog-claimreview: the facts the analyst rated, as schema.org ``ClaimReview`` in JSON-LD, ready to publish.
 
-The output is a JSON array with one self-contained ``ClaimReview`` object (its own ``@context``) per fact, in
-fact order, so it can be split into one ``<script type="application/ld+json">`` block per fact page. Every
-value comes from the log (no clock reading), so the same log gives the same bytes.
+The output is a JSON array with one self-contained ``ClaimReview`` object (its own ``@context``) per rated fact,
+in fact order, so it can be split into one ``<script type="application/ld+json">`` block per fact page. It
+follows schema.org and what fact-check aggregators (Google's Fact Check Explorer) read: ``url``,
+``claimReviewed``, ``reviewRating`` (``ratingValue`` on 1..5 with ``bestRating`` and ``worstRating``, and
+``alternateName``), ``itemReviewed`` as a ``Claim`` (its author, appearances and date), ``datePublished``, and the
+publishing organisation as ``author`` and ``publisher``.
+
+Where the values come from (all from the log; no clock reading, so the same log gives the same bytes):
+- the log's settings (``factlog config set``): ``publisher.name``, ``publisher.url``, ``claimreview.url``
+  (``{fact}`` is replaced by the fact's id), read as they are now whatever the view;
+- the rating: ``claimreview.rating.FACT`` (true, mostly-true, mixed, mostly-false, false, unproven) until the
+  analyst's verdicts exist. A fact without a rating is not exported (a note on stderr names them): the status
+  label says what sources said, not what the fact-checker concluded, so it is never turned into a rating;
+- ``reviewBody``: the fact's status label in the view asked for (who claimed, confirmed, denied it).
 """
 
 from __future__ import annotations
@@ -15,46 +26,90 @@ from urllib.parse import urlsplit
 
 from factlog import hookimpl
 from factlog.beliefs import Belief, Change, PartyInfo, SourceInfo, StatementRecord, display_name
+from factlog.errors import InvalidInput
 from factlog.exporting import Exporter, ExportRequest
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 CONTEXT = "https://schema.org"
-# schema.org allows a Person or an Organization as a claim's author; these kinds of source are not people.
-ORGANIZATION_KINDS = frozenset({"agency", "media", "document"})
+# Who a source is, by its kind. An official speaks for an institution (a ministry, a government); agencies,
+# media and the bodies that issue documents are organisations; "other" sources are most often institutions too
+# (an NGO, a company, a channel). Journalists, witnesses and anonymous sources are people.
+ORGANIZATION_KINDS = frozenset({"official", "agency", "media", "document", "other"})
+PERSON_KINDS = frozenset({"journalist", "witness", "anonymous"})
+# The rating scale of DESIGN's verdicts: ClaimReview's 1 (worst) .. 5 (best); unproven has no number.
+RATINGS = {"true": (5, "True"), "mostly-true": (4, "Mostly true"), "mixed": (3, "Mixed"),
+           "mostly-false": (2, "Mostly false"), "false": (1, "False"), "unproven": (None, "Unproven")}
+RATING_PREFIX = "claimreview.rating."
+REQUIRED_SETTINGS = ("publisher.name", "claimreview.url")
 
 
 def write(request: ExportRequest, stream: IO[str]) -> None:
-    """A JSON array of ClaimReview objects, one per fact, streamed fact by fact."""
+    """A JSON array of ClaimReview objects, one per rated fact, streamed fact by fact."""
+    settings = request.settings()
+    ratings = {key[len(RATING_PREFIX):]: event for key, event in settings.items() if key.startswith(RATING_PREFIX)}
     sources = request.sources()
+    publisher = publisher_of(settings) if ratings else None  # refused before a byte is written
+    unrated: list[str] = []
     parties = request.parties()
     stream.write("[")
     separator = "\n"
     for belief in request.beliefs():
-        review = claim_review(belief, sources, request.history(belief.fact), parties)
+        rating = ratings.get(belief.fact)
+        if rating is None:
+            unrated.append(belief.fact)
+            continue
+        review = claim_review(belief, sources, request.history(belief.fact), rating, publisher or {},
+                              settings["claimreview.url"].value, parties)
         stream.write(separator + json.dumps(review, ensure_ascii=False, allow_nan=False))
         separator = ",\n"
     stream.write("\n]\n")
+    if unrated:
+        request.note(f"{len(unrated)} fact(s) without a rating left out of the ClaimReview export: "
+                     f"{', '.join(unrated)}; rate one with 'factlog config set {RATING_PREFIX}FACT RATING'")
 
 
-def claim_review(belief: Belief, sources: Mapping[str, SourceInfo], history: list[Change],
-                 parties: Mapping[str, PartyInfo] | None = None) -> dict[str, Any]:
-    """One fact's ClaimReview: the statement, who asserts it and where, and the status label as the rating."""
+def publisher_of(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The publishing organisation, from the settings; an error names every setting still missing."""
+    missing = [key for key in REQUIRED_SETTINGS if key not in settings]
+    if missing:
+        raise InvalidInput(f"ClaimReview needs the setting(s) {', '.join(missing)}: "
+                           + "; ".join(f"'factlog config set {key} ...'" for key in missing))
+    node: dict[str, Any] = {"@type": "Organization", "name": settings["publisher.name"].value}
+    if "publisher.url" in settings:
+        node["url"] = settings["publisher.url"].value
+    return node
+
+
+def claim_review(belief: Belief, sources: Mapping[str, SourceInfo], history: list[Change], rating: Any,
+                 publisher: dict[str, Any], page: str, parties: Mapping[str, PartyInfo] | None = None
+                 ) -> dict[str, Any]:
+    """One fact's ClaimReview: the statement, the analyst's rating, who asserts it and where."""
     review: dict[str, Any] = {
         "@context": CONTEXT,
         "@type": "ClaimReview",
         "identifier": belief.fact,
+        "url": page.replace("{fact}", belief.fact),
         "claimReviewed": belief.statement,
+        "reviewRating": rating_node(rating.value),
+        "reviewBody": belief.label,
         "itemReviewed": claim(belief, sources, parties),
-        "reviewRating": {"@type": "Rating", "name": belief.status, "alternateName": belief.label},
+        "author": publisher,
+        "publisher": publisher,
+        # published when the analyst rated it; modified by a later change of what sources said
+        "datePublished": day(rating.recorded_at),
     }
-    analysts = list(dict.fromkeys(change.event.recorded_by for change in history if change.event.recorded_by))
-    if analysts:
-        review["author"] = [{"@type": "Person", "name": name} for name in analysts]
-    if history:
-        # The review as exported was reached by the last change of the fact's status or label.
-        review["datePublished"] = iso(history[-1].event.recorded_at)
+    changed = max([rating.recorded_at] + [change.event.recorded_at for change in history])
+    review["dateModified"] = iso(changed)
     return review
+
+
+def rating_node(value: str) -> dict[str, Any]:
+    number, name = RATINGS[value]
+    node: dict[str, Any] = {"@type": "Rating", "alternateName": name}
+    if number is not None:
+        node.update(ratingValue=number, bestRating=5, worstRating=1)
+    return node
 
 
 def claim(belief: Belief, sources: Mapping[str, SourceInfo],
@@ -68,7 +123,7 @@ def claim(belief: Belief, sources: Mapping[str, SourceInfo],
     item: dict[str, Any] = {"@type": "Claim"}
     authors = [agent(sources[source], parties) for source in dict.fromkeys(r.source for r in asserting)]
     if authors:
-        item["author"] = authors
+        item["author"] = authors[0] if len(authors) == 1 else authors
     appearances = [appearance(r, sources[r.source]) for r in asserting if web_url(r.url)]
     if appearances:
         item["appearance"] = appearances
@@ -78,19 +133,21 @@ def claim(belief: Belief, sources: Mapping[str, SourceInfo],
 
 
 def agent(source: SourceInfo, parties: Mapping[str, PartyInfo] | None = None) -> dict[str, Any]:
-    """A source as a schema.org Person or Organization; an official one is affiliated with its party (by its
-    registered name, else the slug in title case)."""
-    node: dict[str, Any] = {"@type": agent_type(source), "identifier": source.id, "name": source.name}
+    """A source as a schema.org Person or Organization, tied to the party it speaks for (by its registered
+    name, else the slug in title case)."""
+    kind = agent_type(source)
+    node: dict[str, Any] = {"@type": kind, "identifier": source.id, "name": source.name}
     url = web_url(source.url)
     if url:
         node["url"] = url
     if source.speaks_for:
-        node["affiliation"] = {"@type": "Organization", "name": display_name(source.speaks_for, parties)}
+        party = {"@type": "Organization", "name": display_name(source.speaks_for, parties)}
+        node["affiliation" if kind == "Person" else "parentOrganization"] = party
     return node
 
 
 def agent_type(source: SourceInfo) -> str:
-    return "Organization" if source.kind in ORGANIZATION_KINDS else "Person"
+    return "Person" if source.kind in PERSON_KINDS else "Organization"
 
 
 def appearance(record: StatementRecord, source: SourceInfo) -> dict[str, Any]:
@@ -115,10 +172,14 @@ def iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
 
 
+def day(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).date().isoformat()
+
+
 def exporters() -> Iterable[Exporter]:
     yield Exporter(
         name="claimreview",
-        description="schema.org ClaimReview JSON-LD, one object per fact (fact-check markup).",
+        description="schema.org ClaimReview JSON-LD of the facts you rated (fact-check markup; see 'factlog config').",
         extension="jsonld",
         media_type="application/ld+json",
         write=write,
