@@ -9,7 +9,7 @@ import pytest
 
 import factlog
 from factlog.store import base as store_module
-from factlog.store import folding
+from factlog.store import folding, who
 from factlog.store import Pending
 
 pytestmark = pytest.mark.both_backends
@@ -389,6 +389,7 @@ def counting_decodes(monkeypatch) -> list[int]:
         return counted
 
     monkeypatch.setattr(store_module, "row_to_event", counting(store_module.row_to_event))
+    monkeypatch.setattr(who, "row_to_event", counting(who.row_to_event))
     monkeypatch.setattr(folding, "read_row", counting(folding.read_row))
     return decoded
 

@@ -12,7 +12,10 @@ from .. import events as ev
 from ..clock import NOW
 from ..errors import FactlogError, IntegrityError
 from . import checks
-from .rows import belief_row, fact_row, party_row, row_to_event, source_info_row, stance_rows
+from .chain import ChainRow, MovedEvent, verify_chain
+from .rows import (
+    belief_row, check_columns, fact_row, party_row, row_to_event, source_info_row, stance_rows,
+)
 
 if TYPE_CHECKING:
     from .base import LogStore
@@ -133,3 +136,35 @@ def require_speakers(events: Iterable[ev.Event], sources: dict[str, bl.SourceInf
 
 def _normalised(rows: Iterable[tuple]) -> list[tuple]:
     return sorted((tuple(row) for row in rows), key=repr)
+
+
+def verify(store: LogStore, head: str | None = None) -> tuple[int, str]:
+    """Recompute the hash chain; raise IntegrityError naming the first bad ``seq``. Returns the head."""
+    columns: dict[int, tuple] = {}
+
+    def rows() -> Iterator[ChainRow]:
+        for chain_row, lookup in store.counted(store.chain_rows()):
+            columns[chain_row[0]] = lookup
+            yield chain_row
+
+    def check_row(seq: int, fields: list) -> None:
+        lookup = tuple(None if raw is None else raw.decode("utf-8", "surrogateescape")
+                       for raw in columns.pop(seq))  # bytes changed on disk must not stop verify
+        check_columns(seq, fields, lookup, lambda event_id: _fact_and_source(store, event_id))
+
+    with store.snapshot():
+        try:
+            result = verify_chain(rows(), head, check_row)
+        except MovedEvent as moved:
+            home = store.position_after(moved.prev_hash)
+            raise IntegrityError(f"the event that belongs at seq {home} was moved to seq {moved.seq}",
+                                 home) from None
+        store.check_guards()
+        check_events(store)
+        check_projections(store)
+    return result
+
+
+def _fact_and_source(store: LogStore, event_id: Any) -> tuple | None:
+    found = store.statement_of(event_id) if isinstance(event_id, str) else None
+    return None if found is None else (found[1], found[2])

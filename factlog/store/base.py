@@ -16,14 +16,15 @@ from typing import Any
 from .. import beliefs as bl
 from .. import events as ev
 from ..clock import NOW, Clock
-from ..errors import Conflict, IntegrityError, InvalidInput, NotFound
+from ..errors import Conflict, InvalidInput, NotFound
 from . import checks
-from .chain import GENESIS, ChainRow, MovedEvent, verify_chain
+from .chain import GENESIS, ChainRow
 from .fact_cache import FactStateCache
 from .folding import fold_rows
 from .pending import Pending, placed
-from .projector import Projector
-from .rows import belief_row, check_columns, party_row, row_to_event, row_to_wire, source_info_row, stance_rows
+from .projector import Projector, counting, projection_rows_of
+from .rows import row_to_event, row_to_wire
+from .who import WHO_IS_WHO, fold_parties, fold_sources
 
 # A transaction that appends more events than this is a bulk append: a back end may take a cheaper path for the
 # rest of it (SQLite lifts its INSERT triggers until the commit). A few appends keep the usual path.
@@ -154,7 +155,7 @@ class LogStore(abc.ABC):
     def sources_for(self, ids: Iterable[str]) -> dict[str, bl.SourceInfo]:
         """These sources as their registration and amendment events say: the events are the truth, and a
         projection table changed by another program must not change the beliefs an append writes."""
-        return {source: info for source, (info, _) in _fold_sources(self.registration_rows(ids)).items()}
+        return {source: info for source, (info, _) in fold_sources(self.registration_rows(ids)).items()}
 
     def source_map(self, clock: Clock = NOW) -> dict[str, bl.SourceInfo]:
         """Every registered source as the events say, in the view of transaction time ``clock`` names."""
@@ -162,7 +163,7 @@ class LogStore(abc.ABC):
 
     def source_rows_folded(self, clock: Clock = NOW) -> dict[str, tuple[bl.SourceInfo, int]]:
         """Every registered source with the seq of its registration, amendments folded in."""
-        return _fold_sources(self.registration_rows(None, Clock(clock.as_of, clock.at_seq)))
+        return fold_sources(self.registration_rows(None, Clock(clock.as_of, clock.at_seq)))
 
     def party_map(self, clock: Clock = NOW) -> dict[str, bl.PartyInfo]:
         """Every registered party as the events say, in the view of transaction time ``clock`` names."""
@@ -170,15 +171,7 @@ class LogStore(abc.ABC):
 
     def party_rows_folded(self, clock: Clock = NOW) -> dict[str, tuple[bl.PartyInfo, int]]:
         """Every registered party with the seq of its registration, amendments folded in."""
-        parties: dict[str, tuple[bl.PartyInfo, int]] = {}
-        for row in self.party_rows(Clock(clock.as_of, clock.at_seq)):
-            event = row_to_event(row)
-            if isinstance(event, ev.PartyRegistered):
-                parties[event.party] = (bl.PartyInfo.from_event(event), event.seq or 0)
-            elif isinstance(event, ev.PartyAmended) and event.party in parties:
-                info, seq = parties[event.party]
-                parties[event.party] = (info.amended(event), seq)
-        return parties
+        return fold_parties(self.party_rows(Clock(clock.as_of, clock.at_seq)))
 
     @abc.abstractmethod
     def mark_projected(self, last_seq: int) -> None:
@@ -314,40 +307,14 @@ class LogStore(abc.ABC):
         event = placed(event, seq, last_hash, digest)
         if fact is not None:
             projector.fold(fact, event)
-        if isinstance(event, _WHO_IS_WHO):
+        if isinstance(event, WHO_IS_WHO):
             self._project_who(event, seq, projector)
         return event, True
 
     def _project_who(self, event: ev.Event, seq: int, projector: Projector) -> None:
-        """A source or party registered or amended: its projection row, and the beliefs of every fact whose
-        party stances or label it may change are derived again in this transaction (live equals a rebuild)."""
-        if isinstance(event, ev.SourceRegistered):
-            self._source_infos[event.source] = bl.SourceInfo.from_event(event)
-            return
-        self._who_change = seq  # what ``last_who_change`` will say: the maps below hold this change
-        if isinstance(event, ev.SourceAmended):
-            info = self.source_now(event.source)
-            if info is None:
-                return
-            info = info.amended(event)
-            self._source_infos[event.source] = info
-            registered = next(iter(self.registration_rows([event.source])))[0]
-            self.replace_rows("sources", [source_info_row(info, registered)])
-            touched = self.facts_spoken_by(event.source)
-        else:
-            parties = self.party_infos()
-            if isinstance(event, ev.PartyRegistered):
-                parties[event.party] = bl.PartyInfo.from_event(event)
-                self.replace_rows("parties", [party_row(parties[event.party], seq)])
-            else:
-                assert isinstance(event, ev.PartyAmended)
-                parties[event.party] = parties[event.party].amended(event)
-                self.replace_rows("parties", [party_row(parties[event.party], self.party_rows_folded()[event.party][1])])
-            # a label names a party it holds a stance of: the stored beliefs say which facts do (those folded
-            # in this transaction and not written yet are derived with the new name anyway)
-            touched = [row["fact"] for row in self.belief_rows() if event.party in row["parties"]]
-        for fact in touched:
-            projector.touch(fact, seq)
+        from .who import project_who
+
+        project_who(self, event, seq, projector)
 
     # --- what the checks ask (``checks.Lookups``) beyond the primitives ------------------------------------
 
@@ -430,17 +397,8 @@ class LogStore(abc.ABC):
             self._source_infos.update(self.sources_for(missing))
         return self._source_infos
 
-    @staticmethod
-    def projection_rows_of(states: Iterable[bl.FactState], sources: dict[str, bl.SourceInfo],
-                           parties: dict[str, bl.PartyInfo] | None = None
-                           ) -> Iterator[tuple[bl.FactState, tuple, list[tuple]]]:
-        """Each fact's state with its belief row and stance rows, as a rebuild writes them."""
-        from .audit import require_sources
-
-        for state in states:
-            require_sources(state, sources)
-            belief = bl.derive(state, sources, parties)
-            yield state, belief_row(belief), stance_rows(belief)
+    # Each fact's state with its belief row and stance rows, as a rebuild writes them.
+    projection_rows_of = staticmethod(projection_rows_of)
 
     # --- reading ------------------------------------------------------------------------------------------
 
@@ -451,7 +409,7 @@ class LogStore(abc.ABC):
 
     def counted(self, rows: Iterable[Any]) -> Iterable[Any]:
         """``rows``, telling ``progress`` (when set) every thousand read."""
-        return rows if self.progress is None else _counting(rows, self.progress)
+        return rows if self.progress is None else counting(rows, self.progress)
 
     def event_at(self, seq: int) -> ev.Event:
         """The validated event at ``seq``; a FactlogError names what is wrong if it cannot be read."""
@@ -514,64 +472,11 @@ class LogStore(abc.ABC):
     # --- verifying ----------------------------------------------------------------------------------------
 
     def verify(self, head: str | None = None) -> tuple[int, str]:
-        """Recompute the hash chain; raise IntegrityError naming the first bad ``seq``. Returns the head."""
-        columns: dict[int, tuple] = {}
+        """Recompute the hash chain, replay the append's checks over every event and compare the projections
+        with a fresh fold; raise IntegrityError naming the first bad ``seq``. Returns the head."""
+        from .audit import verify
 
-        def rows() -> Iterator[ChainRow]:
-            for chain_row, lookup in self.counted(self.chain_rows()):
-                columns[chain_row[0]] = lookup
-                yield chain_row
-
-        def check_row(seq: int, fields: list) -> None:
-            lookup = tuple(None if raw is None else raw.decode("utf-8", "surrogateescape")
-                           for raw in columns.pop(seq))  # bytes changed on disk must not stop verify
-            check_columns(seq, fields, lookup, self._fact_and_source)
-
-        from .audit import check_events, check_projections
-
-        with self.snapshot():
-            try:
-                result = verify_chain(rows(), head, check_row)
-            except MovedEvent as moved:
-                home = self.position_after(moved.prev_hash)
-                raise IntegrityError(f"the event that belongs at seq {home} was moved to seq {moved.seq}",
-                                     home) from None
-            self.check_guards()
-            check_events(self)
-            check_projections(self)
-        return result
-
-    def _fact_and_source(self, event_id: Any) -> tuple | None:
-        found = self.statement_of(event_id) if isinstance(event_id, str) else None
-        return None if found is None else (found[1], found[2])
-
-
-def _counting(rows: Iterable[Any], progress: Callable[[int], None], every: int = 1000) -> Iterator[Any]:
-    count = 0
-    for row in rows:
-        yield row
-        count += 1
-        if count == every:
-            progress(count)
-            count = 0
-    if count:
-        progress(count)
-
-
-_WHO_IS_WHO = (ev.SourceRegistered, ev.SourceAmended, ev.PartyRegistered, ev.PartyAmended)
-
-
-def _fold_sources(rows: Iterable[tuple]) -> dict[str, tuple[bl.SourceInfo, int]]:
-    """Sources from their registration and amendment rows (in seq order), each with its registration's seq."""
-    infos: dict[str, tuple[bl.SourceInfo, int]] = {}
-    for row in rows:
-        event = row_to_event(row)
-        if isinstance(event, ev.SourceRegistered):
-            infos[event.source] = (bl.SourceInfo.from_event(event), event.seq or 0)
-        elif isinstance(event, ev.SourceAmended) and event.source in infos:
-            info, seq = infos[event.source]
-            infos[event.source] = (info.amended(event), seq)
-    return infos
+        return verify(self, head)
 
 
 def _encodable(text: str) -> bool:

@@ -4,11 +4,12 @@ for a few appends)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from .. import beliefs as bl
 from .. import events as ev
-from .rows import fact_row
+from .rows import belief_row, fact_row, stance_rows
 
 if TYPE_CHECKING:
     from .base import LogStore
@@ -60,3 +61,28 @@ class Projector:
         self.flush()
         if last_seq:  # as after a rebuild, an empty log records no watermark
             self.store.mark_projected(last_seq)
+
+
+def projection_rows_of(states: Iterable[bl.FactState], sources: dict[str, bl.SourceInfo],
+                       parties: dict[str, bl.PartyInfo] | None = None
+                       ) -> Iterator[tuple[bl.FactState, tuple, list[tuple]]]:
+    """Each fact's state with its belief row and stance rows, as a rebuild writes them."""
+    from .audit import require_sources
+
+    for state in states:
+        require_sources(state, sources)
+        belief = bl.derive(state, sources, parties)
+        yield state, belief_row(belief), stance_rows(belief)
+
+
+def counting(rows: Iterable[Any], progress: Callable[[int], None], every: int = 1000) -> Iterator[Any]:
+    """``rows``, telling ``progress`` how many were read, every ``every`` rows and at the end."""
+    count = 0
+    for row in rows:
+        yield row
+        count += 1
+        if count == every:
+            progress(count)
+            count = 0
+    if count:
+        progress(count)
