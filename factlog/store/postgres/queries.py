@@ -24,7 +24,8 @@ PAGE = 2000
 def event_filter(log: str, clock: Clock, **equal: Any) -> tuple[str, list]:
     """The WHERE clause (fixed text) and its parameters for the log's events equal to ``equal`` (column: value,
     None for any) in the view ``clock`` names."""
-    clauses, params = ["log = %s"], [log]
+    clauses: list[str] = ["log = %s"]
+    params: list[Any] = [log]
     for column, value in equal.items():
         if value is not None:
             clauses.append(f"{column} = %s")  # column names come from this module's callers, never from input
