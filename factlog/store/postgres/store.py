@@ -11,7 +11,8 @@ hash covers the name the server vouches for).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
@@ -24,10 +25,14 @@ from ...clock import NOW, Clock
 from ...errors import FactlogError, IntegrityError, LogUnavailable
 from ..base import LogStore
 from ..chain import GENESIS, ChainRow
+from ..pending import Pending
 from ..rows import BELIEF_KEYS, SOURCE_KEYS, belief_dict, belief_row, fact_dict, row_to_event, stance_rows
 from . import projections, queries, schema, search
 from .connection import connect, shown, split_url
 from .errors import connect_message
+
+CONTENT_SQL = ("SELECT seq, type, version, recorded_at, observed_at, recorded_by, data FROM events"
+               " WHERE log = %s AND id = %s")
 
 
 class PostgresStore(LogStore):
@@ -41,6 +46,8 @@ class PostgresStore(LogStore):
         # the second key of the log's advisory lock: a stable number from its name (0 is the schema's)
         self._lock_key = int.from_bytes(hashlib.sha256(log.encode()).digest()[:4], "big", signed=True) or 1
         self._role: str | None = None
+        self._first_id: str | None = None  # the first event of the append under way, until ``last`` asks for it
+        self._early: dict[tuple[str, str], Any] = {}  # answers fetched with another query's round trip
 
     # --- opening -------------------------------------------------------------------------------------------
 
@@ -141,15 +148,41 @@ class PostgresStore(LogStore):
 
     # --- the append primitives -----------------------------------------------------------------------------
 
+    # An append's round trips are most of its time. In the pipeline, a query sent just before another whose
+    # result is read costs no round trip of its own: so ``last`` also asks whether the first event is known, and
+    # ``stored_updated_seq`` fetches the fact's stance rows, which ``write_belief_rows`` needs next. ``_early``
+    # holds those answers until their one use; a rollback forgets them.
+
+    def append_each(self, pendings: Iterable[Pending], each: Callable[[ev.Event, bool], None]) -> None:
+        iterator = iter(pendings)
+        first = next(iterator, None)
+        self._first_id = None if first is None else first.event.id
+        try:
+            super().append_each(iterator if first is None else itertools.chain((first,), iterator), each)
+        finally:
+            self._first_id = None
+            self._early.clear()
+
+    def forget(self) -> None:
+        super().forget()
+        self._early.clear()
+
     def last(self) -> tuple[int, str]:
+        first, known = self._first_id, None
+        if first is not None:
+            known = self.conn.execute(CONTENT_SQL, (self.log, first))  # read below: same round trip
         row = self.conn.execute("SELECT seq, hash FROM events WHERE log = %s ORDER BY seq DESC LIMIT 1",
                                 (self.log,)).fetchone()
+        if first is not None and known is not None:
+            self._early[("content", first)] = known.fetchone()
+            self._first_id = None
         return (row[0], row[1]) if row else (0, GENESIS)
 
     def content_by_id(self, event_id: str) -> tuple | None:
-        return self.conn.execute(
-            "SELECT seq, type, version, recorded_at, observed_at, recorded_by, data FROM events"
-            " WHERE log = %s AND id = %s", (self.log, event_id)).fetchone()
+        key = ("content", event_id)
+        if key in self._early:
+            return self._early.pop(key)
+        return self.conn.execute(CONTENT_SQL, (self.log, event_id)).fetchone()
 
     def exists(self, table: str, key: str) -> bool:
         sql = {"sources": "SELECT 1 FROM sources WHERE log = %s AND id = %s",
@@ -173,13 +206,17 @@ class PostgresStore(LogStore):
         projections.project_registration(self.conn, self.log, event, seq)
 
     def stored_updated_seq(self, fact: str) -> int | None:
+        stances = self.conn.execute(projections.STORED_STANCES, (self.log, [fact]))  # read below: same round trip
         row = self.conn.execute("SELECT updated_seq FROM beliefs WHERE log = %s AND fact = %s",
                                 (self.log, fact)).fetchone()
+        self._early[("stances", fact)] = stances.fetchall()
         return None if row is None else row[0]
 
     def write_belief_rows(self, beliefs: list[bl.Belief]) -> None:
+        early = [self._early.pop(("stances", b.fact), None) for b in beliefs]  # each is used once, or dropped
+        stored = None if any(rows is None for rows in early) else [row for rows in early for row in rows or ()]
         projections.write_beliefs(self.conn, self.log, [belief_row(b) for b in beliefs],
-                                  [stance_rows(b) for b in beliefs])
+                                  [stance_rows(b) for b in beliefs], stored)
 
     def sources_for(self, ids: Iterable[str]) -> dict[str, bl.SourceInfo]:
         return projections.source_infos(self.conn, self.log, ids)
