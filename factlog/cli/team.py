@@ -14,8 +14,10 @@ from .common import with_log
 @click.option("--apply", is_flag=True, help="Grant them now (run as the log's owner); else only print them.")
 @with_log(write=False)
 def grant(log: Any, role: str, apply: bool) -> None:
-    """Print (or apply) the grants that make ROLE an analyst of the team log in --db: read everything and
-    append events; never change or remove one. The server records each event as the role that appends it.
+    """Print (or apply) the grants that make ROLE an analyst of the team log in --db.
+
+    An analyst reads everything and appends events, and never changes or removes one; the server records
+    each event as the role that appends it.
 
     \b
     Example:
