@@ -31,6 +31,7 @@ from . import projections, queries, schema, search
 from .connection import connect, shown, split_url
 from .errors import connect_message
 
+IDS_IN_MEMORY = 1_000_000  # ~100 MB of ids at most, for the length of one import
 CONTENT_SQL = ("SELECT seq, type, version, recorded_at, observed_at, recorded_by, data FROM events"
                " WHERE log = %s AND id = %s")
 
@@ -48,6 +49,7 @@ class PostgresStore(LogStore):
         self._role: str | None = None
         self._first_id: str | None = None  # the first event of the append under way, until ``last`` asks for it
         self._early: dict[tuple[str, str], Any] = {}  # answers fetched with another query's round trip
+        self._ids: set[str] | None = None  # every id of the log, during a bulk append (begin_bulk)
 
     # --- opening -------------------------------------------------------------------------------------------
 
@@ -162,10 +164,20 @@ class PostgresStore(LogStore):
         finally:
             self._first_id = None
             self._early.clear()
+            self._ids = None
 
     def forget(self) -> None:
         super().forget()
         self._early.clear()
+        self._ids = None
+
+    def begin_bulk(self) -> None:
+        """A long append (an import): read the log's ids once, so that each new event's lookup is a set lookup
+        instead of a round trip (the write lock keeps other writers out until the commit). A log too large to
+        hold its ids in memory keeps the lookups."""
+        if self.count() <= IDS_IN_MEMORY:
+            rows = self.conn.execute("SELECT id FROM events WHERE log = %s", (self.log,)).fetchall()
+            self._ids = {row[0] for row in rows}
 
     def last(self) -> tuple[int, str]:
         first, known = self._first_id, None
@@ -182,6 +194,8 @@ class PostgresStore(LogStore):
         key = ("content", event_id)
         if key in self._early:
             return self._early.pop(key)
+        if self._ids is not None and event_id not in self._ids:
+            return None
         return self.conn.execute(CONTENT_SQL, (self.log, event_id)).fetchone()
 
     def exists(self, table: str, key: str) -> bool:
@@ -198,6 +212,8 @@ class PostgresStore(LogStore):
                                  (self.log, event_id)).fetchone() is not None
 
     def insert_event(self, row: tuple) -> None:
+        if self._ids is not None:
+            self._ids.add(row[1])
         self.conn.execute(
             f"INSERT INTO events (log, {queries.EVENT_COLUMNS}, fact, source, target)"
             " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)", (self.log, *row))
