@@ -8,6 +8,7 @@ its password. When the tests run as root, the server runs as the ``postgres`` OS
 
 from __future__ import annotations
 
+import atexit
 import os
 import pwd
 import shutil
@@ -22,8 +23,10 @@ ANALYST, ANALYST_PASSWORD = "analyst", "analyst-pw"
 
 
 def bindir() -> Path | None:
-    """Where the server binaries are: PostgreSQL 15's Debian folder, else what pg_config says, else PATH."""
-    candidates = [Path("/usr/lib/postgresql/15/bin")]
+    """Where the server binaries are: PostgreSQL 15's Debian folder (else another version's), else what pg_config
+    says, else PATH."""
+    candidates = [Path("/usr/lib/postgresql/15/bin"),
+                  *sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)]
     pg_config = shutil.which("pg_config")
     if pg_config:
         try:
@@ -63,7 +66,6 @@ class Cluster:
         return subprocess.run([*self.as_user, *args], capture_output=True, text=True, check=True)
 
     def start(self) -> None:
-        pwfile = self.root / "pw"
         self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", SUPERUSER, "-A", "trust",
                   "--no-sync", "-E", "UTF8", "--locale", "C.UTF-8" if _has_c_utf8() else "C")
         hba = self.data / "pg_hba.conf"
@@ -75,7 +77,6 @@ class Cluster:
                   "-o", f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
                         " -c synchronous_commit=off -c full_page_writes=off -c max_connections=100",
                   "start")
-        del pwfile
 
     def _write_as_owner(self, path: Path, text: str) -> None:
         path.write_text(text)
@@ -142,4 +143,5 @@ def start_cluster() -> tuple[Cluster | None, str]:
         except Exception:
             time.sleep(0.2)
     cluster.sql(f"CREATE ROLE {ANALYST} LOGIN PASSWORD '{ANALYST_PASSWORD}'")
+    atexit.register(cluster.remove)  # also when the session ends without its teardown (an interrupted run)
     return cluster, ""

@@ -272,3 +272,15 @@ def test_a_long_import_keeps_the_logs_guards(tmp_path, run, db_path):
     run("import", write_lines(tmp_path / "good.jsonl", lines))
     assert run("verify").stdout.startswith("ok")
     assert overwrite_refused(db_path)  # and a long import that commits restores them in the same commit
+
+
+def test_a_file_holding_each_event_twice_imports_each_once(sample, tmp_path, run, db_path, monkeypatch):
+    """Past the first few events an import is a bulk append (a back end may look ids up otherwise): an event
+    met again in the same import is known, not new."""
+    from factlog.store import base
+
+    monkeypatch.setattr(base, "BULK_AFTER", 3)
+    lines = export_jsonl(sample).splitlines()
+    result = run("import", write_lines(tmp_path / "twice.jsonl", lines + lines))
+    assert f"imported {len(lines)} new events" in result.stdout and f"{len(lines)} already in the log" in result.stdout
+    assert run("verify").stdout.startswith(f"ok: {len(lines)} events")

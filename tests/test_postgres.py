@@ -334,3 +334,57 @@ def test_kill_9_of_a_writer_mid_transaction_loses_nothing_acknowledged(pg_server
     # at most the append the killed writer was committing is in the log unacknowledged
     assert len(stored) - setup - len(killed_ids) - len(survivor_ids) <= 1
     assert chain_problems(pg_server, url, len(stored)) == []
+
+
+# --- search: PostgreSQL full-text search behind the same command ----------------------------------------------
+
+
+@pytest.fixture
+def said(team):
+    ok(team, "source", "add", "butusov", "--name", "Yuriy Butusov")
+    ok(team, "fact", "add", "casualties", "Residents of Krasniy Oktyabr were killed or injured")
+    claim = ok(team, "claim", "blast", "--source", "butusov", "--quiet", "--quote",
+               "An OTR-21 Tochka-U was fired by the Ukrainian 19th missile brigade").strip()
+    ok(team, "decline", "blast", "--source", "tass", "--note", "He didn't say anything about what caused the blast.")
+    ok(team, "retract", claim, "--reason", "Butusov withdrew the early report")
+    return team, claim
+
+
+def search(url: str, *query: str) -> list[dict]:
+    return json.loads(ok(url, "search", *query, "--json"))
+
+
+def test_search_finds_each_field_with_the_keys_of_a_log_file(said):
+    team, claim = said
+    [hit] = search(team, "Tochka")
+    assert set(hit) == {"seq", "event_id", "type", "fact", "source", "field", "text", "snippet", "fact_status"}
+    assert (hit["event_id"], hit["field"], hit["type"], hit["fact"], hit["source"]) == (
+        claim, "quote", "claim", "blast", "butusov")
+    assert "**Tochka**" in hit["snippet"] and hit["fact_status"] == "retracted"
+    assert [h["field"] for h in search(team, "Krasniy")] == ["statement"]
+    assert {(h["field"], h["type"]) for h in search(team, "withdrew")} == {("reason", "retract")}
+    assert {h["field"] for h in search(team, "caused")} == {"note"}
+    assert {h["field"] for h in search(team, "killing")} == {"statement"}  # English stemming
+
+
+def test_search_syntax_phrases_or_not_prefix(said):
+    team, _ = said
+    assert len(search(team, '"19th missile brigade"')) == 1
+    assert len(search(team, '"missile brigade 19th"')) == 0
+    assert len(search(team, "Tochka OR Krasniy")) == 2
+    assert len(search(team, "missile NOT Tochka")) == 0
+    assert len(search(team, "blast NOT Tochka")) == 2  # the statement and the note
+    assert len(search(team, "Toch*")) == 1
+    assert len(search(team, "--quote", "Tochka-U")) == 1
+    for query in ('"unbalanced', "AND", "Tochka NOT"):
+        assert "cannot search" in error_line(team, "search", query)
+
+
+def test_the_search_index_is_rebuilt_with_the_projections(said, pg_server):
+    team, _ = said
+    before = search(team, "Tochka OR Krasniy OR caused OR withdrew")
+    with connect(pg_server) as conn:
+        conn.execute("DELETE FROM factlog.search_index WHERE log = %s", (team.rsplit("log=", 1)[1],))
+    assert search(team, "Tochka") == []
+    ok(team, "rebuild")
+    assert search(team, "Tochka OR Krasniy OR caused OR withdrew") == before

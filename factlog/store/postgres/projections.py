@@ -4,7 +4,6 @@ and the rows of a rebuild."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 import psycopg
 
@@ -42,12 +41,18 @@ def project_registration(conn: psycopg.Connection, log: str, event: ev.Event, se
         conn.execute("UPDATE facts SET statement = %s WHERE log = %s AND id = %s", (event.statement, log, event.fact))
 
 
-def write_beliefs(conn: psycopg.Connection, log: str, belief_rows: list[tuple], stance_rows: list[list[tuple]]
-                  ) -> None:
-    """Upsert the beliefs and rewrite only the stance rows that changed (an append changes one source's at most)."""
+STORED_STANCES = f"SELECT {STANCE_COLUMNS} FROM stances WHERE log = %s AND fact = ANY(%s)"
+
+
+def write_beliefs(conn: psycopg.Connection, log: str, belief_rows: list[tuple], stance_rows: list[list[tuple]],
+                  stored_stances: list[tuple] | None = None) -> None:
+    """Upsert the beliefs and rewrite only the stance rows that changed (an append changes one source's at most).
+    ``stored_stances``: the facts' stance rows as stored, when the caller already fetched them."""
     with conn.cursor() as cur:
+        if stored_stances is None:
+            stored_stances = conn.execute(STORED_STANCES, (log, [row[0] for row in belief_rows])).fetchall()
         cur.executemany(UPSERT_BELIEF, [(log, *row) for row in belief_rows])
-        stored_rows = _stored_stances(conn, log, [row[0] for row in belief_rows])
+        stored_rows = _by_fact(stored_stances)
         gone, wanted = [], []
         for belief, rows_of in zip(belief_rows, stance_rows):
             stored = stored_rows.get(belief[0], {})
@@ -60,8 +65,7 @@ def write_beliefs(conn: psycopg.Connection, log: str, belief_rows: list[tuple], 
             cur.executemany(UPSERT_STANCE, wanted)
 
 
-def _stored_stances(conn: psycopg.Connection, log: str, facts: list[str]) -> dict[str, dict[str, tuple]]:
-    rows = conn.execute(f"SELECT {STANCE_COLUMNS} FROM stances WHERE log = %s AND fact = ANY(%s)", (log, facts))
+def _by_fact(rows: list[tuple]) -> dict[str, dict[str, tuple]]:
     by_fact: dict[str, dict[str, tuple]] = {}
     for row in rows:
         by_fact.setdefault(row[0], {})[row[1]] = tuple(row)

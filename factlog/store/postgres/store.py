@@ -11,8 +11,9 @@ hash covers the name the server vouches for).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 import psycopg
@@ -24,12 +25,17 @@ from ...clock import NOW, Clock
 from ...errors import FactlogError, IntegrityError, LogUnavailable
 from ..base import LogStore
 from ..chain import GENESIS, ChainRow
+from ..pending import Pending
 from ..rows import (
-    BELIEF_KEYS, SOURCE_KEYS, belief_dict, belief_row, fact_dict, party_row, row_to_event, source_info_row, stance_rows,
+    BELIEF_KEYS, SOURCE_KEYS, belief_dict, belief_row, fact_dict, party_row, source_info_row, stance_rows,
 )
 from . import projections, queries, schema, search, who
 from .connection import connect, shown, split_url
 from .errors import connect_message
+
+IDS_IN_MEMORY = 1_000_000  # ~100 MB of ids at most, for the length of one import
+CONTENT_SQL = ("SELECT seq, type, version, recorded_at, observed_at, recorded_by, data FROM events"
+               " WHERE log = %s AND id = %s")
 
 
 class PostgresStore(LogStore):
@@ -43,6 +49,9 @@ class PostgresStore(LogStore):
         # the second key of the log's advisory lock: a stable number from its name (0 is the schema's)
         self._lock_key = int.from_bytes(hashlib.sha256(log.encode()).digest()[:4], "big", signed=True) or 1
         self._role: str | None = None
+        self._first_id: str | None = None  # the first event of the append under way, until ``last`` asks for it
+        self._early: dict[tuple[str, str], Any] = {}  # answers fetched with another query's round trip
+        self._ids: set[str] | None = None  # every id of the log, during a bulk append (begin_bulk)
 
     # --- opening -------------------------------------------------------------------------------------------
 
@@ -100,24 +109,29 @@ class PostgresStore(LogStore):
     @contextmanager
     def write(self) -> Iterator[None]:
         """One write transaction holding the log's head: the advisory lock waits for any other appender."""
-        self.conn.execute("BEGIN")
-        try:
-            self.conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (schema.LOCK_SPACE, self._lock_key))
-            self.check_guards()  # a writer must not add to a log that no longer protects what it holds
+        with self._write(pipelined=True):
             yield
+
+    @contextmanager
+    def _write(self, pipelined: bool) -> Iterator[None]:
+        """The write transaction; ``pipelined``, its statements go out in psycopg's pipeline mode: those whose
+        results nobody reads (the INSERTs and upserts of an append) travel together with the next query or the
+        COMMIT instead of one round trip each, which halves an append's round trips. COPY cannot run in a
+        pipeline: a rebuild writes without one."""
+        try:
+            with self.conn.pipeline() if pipelined else nullcontext():
+                self.conn.execute("BEGIN")
+                self.conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (schema.LOCK_SPACE, self._lock_key))
+                self.check_guards()  # a writer must not add to a log that no longer protects what it holds
+                yield
+                self.conn.execute("COMMIT")
         except BaseException:
             self.forget()
             self._rollback()
             raise
-        else:
-            try:
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.forget()
-                raise
 
     def _rollback(self) -> None:
-        if self.conn.closed or self.conn.broken:
+        if self.conn.closed or self.conn.broken or not self._in_transaction():
             return  # the server rolls back a transaction whose connection is gone
         try:
             self.conn.execute("ROLLBACK")
@@ -139,15 +153,54 @@ class PostgresStore(LogStore):
 
     # --- the append primitives -----------------------------------------------------------------------------
 
+    # An append's round trips are most of its time. In the pipeline, a query sent just before another whose
+    # result is read costs no round trip of its own: so ``last`` also asks whether the first event is known, and
+    # ``stored_updated_seq`` fetches the fact's stance rows, which ``write_belief_rows`` needs next. ``_early``
+    # holds those answers until their one use; a rollback forgets them.
+
+    def append_each(self, pendings: Iterable[Pending], each: Callable[[ev.Event, bool], None],
+                    merge: bool = False) -> None:
+        iterator = iter(pendings)
+        first = next(iterator, None)
+        self._first_id = None if first is None else first.event.id
+        try:
+            super().append_each(iterator if first is None else itertools.chain((first,), iterator), each, merge)
+        finally:
+            self._first_id = None
+            self._early.clear()
+            self._ids = None
+
+    def forget(self) -> None:
+        super().forget()
+        self._early.clear()
+        self._ids = None
+
+    def begin_bulk(self) -> None:
+        """A long append (an import): read the log's ids once, so that each new event's lookup is a set lookup
+        instead of a round trip (the write lock keeps other writers out until the commit). A log too large to
+        hold its ids in memory keeps the lookups."""
+        if self.count() <= IDS_IN_MEMORY:
+            rows = self.conn.execute("SELECT id FROM events WHERE log = %s", (self.log,)).fetchall()
+            self._ids = {row[0] for row in rows}
+
     def last(self) -> tuple[int, str]:
+        first, known = self._first_id, None
+        if first is not None:
+            known = self.conn.execute(CONTENT_SQL, (self.log, first))  # read below: same round trip
         row = self.conn.execute("SELECT seq, hash FROM events WHERE log = %s ORDER BY seq DESC LIMIT 1",
                                 (self.log,)).fetchone()
+        if first is not None and known is not None:
+            self._early[("content", first)] = known.fetchone()
+            self._first_id = None
         return (row[0], row[1]) if row else (0, GENESIS)
 
     def content_by_id(self, event_id: str) -> tuple | None:
-        return self.conn.execute(
-            "SELECT seq, type, version, recorded_at, observed_at, recorded_by, data FROM events"
-            " WHERE log = %s AND id = %s", (self.log, event_id)).fetchone()
+        key = ("content", event_id)
+        if key in self._early:
+            return self._early.pop(key)
+        if self._ids is not None and event_id not in self._ids:
+            return None
+        return self.conn.execute(CONTENT_SQL, (self.log, event_id)).fetchone()
 
     def exists(self, table: str, key: str) -> bool:
         sql = {"sources": "SELECT 1 FROM sources WHERE log = %s AND id = %s",
@@ -165,6 +218,8 @@ class PostgresStore(LogStore):
         return [(row[0], row[1]) for row in rows]
 
     def insert_event(self, row: tuple) -> None:
+        if self._ids is not None:
+            self._ids.add(row[1])
         self.conn.execute(
             f"INSERT INTO events (log, {queries.EVENT_COLUMNS}, fact, source, target)"
             " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)", (self.log, *row))
@@ -173,13 +228,17 @@ class PostgresStore(LogStore):
         projections.project_registration(self.conn, self.log, event, seq)
 
     def stored_updated_seq(self, fact: str) -> int | None:
+        stances = self.conn.execute(projections.STORED_STANCES, (self.log, [fact]))  # read below: same round trip
         row = self.conn.execute("SELECT updated_seq FROM beliefs WHERE log = %s AND fact = %s",
                                 (self.log, fact)).fetchone()
+        self._early[("stances", fact)] = stances.fetchall()
         return None if row is None else row[0]
 
     def write_belief_rows(self, beliefs: list[bl.Belief]) -> None:
+        early = [self._early.pop(("stances", b.fact), None) for b in beliefs]  # each is used once, or dropped
+        stored = None if any(rows is None for rows in early) else [row for rows in early for row in rows or ()]
         projections.write_beliefs(self.conn, self.log, [belief_row(b) for b in beliefs],
-                                  [stance_rows(b) for b in beliefs])
+                                  [stance_rows(b) for b in beliefs], stored)
 
     def registration_rows(self, sources: Iterable[str] | None = None, clock: Clock = NOW) -> Iterator[tuple]:
         return who.who_rows(self.conn, self.log, who.SOURCE_EVENTS, sources, clock)
@@ -268,7 +327,7 @@ class PostgresStore(LogStore):
 
     def rebuild(self) -> int:
         """Empty this log's projections and replay the whole log into them; returns the number of facts."""
-        with self.write():
+        with self._write(pipelined=False):
             for table in schema.PROJECTION_TABLES:
                 self.conn.execute(f"DELETE FROM {table} WHERE log = %s", (self.log,))  # names from the schema
             sources = self.source_rows_folded()
