@@ -369,22 +369,22 @@ def test_search_finds_each_field_with_the_keys_of_a_log_file(said):
 
 def test_search_syntax_phrases_or_not_prefix(said):
     team, _ = said
-    assert len(search(team, '"19th missile brigade"')) == 1
-    assert len(search(team, '"missile brigade 19th"')) == 0
-    assert len(search(team, "Tochka OR Krasniy")) == 2
-    assert len(search(team, "missile NOT Tochka")) == 0
-    assert len(search(team, "blast NOT Tochka")) == 2  # the statement and the note
-    assert len(search(team, "Toch*")) == 1
-    assert len(search(team, "--quote", "Tochka-U")) == 1
+    assert len(search(team, "--fts", '"19th missile brigade"')) == 1
+    assert len(search(team, "--fts", '"missile brigade 19th"')) == 0
+    assert len(search(team, "--fts", "Tochka OR Krasniy")) == 2
+    assert len(search(team, "--fts", "missile NOT Tochka")) == 0
+    assert len(search(team, "--fts", "blast NOT Tochka")) == 2  # the statement and the note
+    assert len(search(team, "--fts", "Toch*")) == 1
+    assert len(search(team, "Tochka-U")) == 1  # as written, the default
     for query in ('"unbalanced', "AND", "Tochka NOT"):
-        assert "cannot search" in error_line(team, "search", query)
+        assert "cannot search" in error_line(team, "search", "--fts", query)
 
 
 def test_the_search_index_is_rebuilt_with_the_projections(said, pg_server):
     team, _ = said
-    before = search(team, "Tochka OR Krasniy OR caused OR withdrew")
+    before = search(team, "--fts", "Tochka OR Krasniy OR caused OR withdrew")
     with connect(pg_server) as conn:
         conn.execute("DELETE FROM factlog.search_index WHERE log = %s", (team.rsplit("log=", 1)[1],))
     assert search(team, "Tochka") == []
     ok(team, "rebuild")
-    assert search(team, "Tochka OR Krasniy OR caused OR withdrew") == before
+    assert search(team, "--fts", "Tochka OR Krasniy OR caused OR withdrew") == before

@@ -319,9 +319,9 @@ class PostgresStore(LogStore):
                "facts": "SELECT id FROM facts WHERE log = %s ORDER BY id"}[table]
         return [row[0] for row in self.conn.execute(sql, (self.log,))]
 
-    def search(self, query: str, limit: int | None, marks: tuple[str, str], quoted: bool = False
+    def search(self, text: str, limit: int | None, marks: tuple[str, str], as_written: bool = True
                ) -> Iterator[dict[str, Any]]:
-        return search.search(self.conn, self.log, search.quote_query(query) if quoted else query, limit, marks)
+        return search.search(self.conn, self.log, search.quote_query(text) if as_written else text, limit, marks)
 
     # --- rebuild and verify ---------------------------------------------------------------------------------
 
