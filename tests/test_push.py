@@ -354,3 +354,33 @@ def test_a_statement_both_analysts_retracted_merges(tmp_path):
     assert beliefs(status_of(imported)) == beliefs(status_of(a_into_b))
     result = cli(a_into_b, "retract", claim)  # recording a third withdrawal by hand is still refused
     assert result.exit_code == 1 and "is already retracted" in result.stderr
+
+
+ORDERS = {
+    "each pushes, then each pulls": [("alice", "push"), ("bob", "push"), ("alice", "pull"), ("bob", "pull")],
+    "one pulls the other, then the team pulls": [("bob", "pull", "alice"), ("team", "pull", "bob"),
+                                                 ("alice", "pull", "team")],
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("order", ORDERS)
+def test_two_laptops_and_a_team_log_end_with_the_same_beliefs_in_any_order(sample, tmp_path, run, db_path,
+                                                                           pg_server, order):
+    """Issue 11's "Done when": two analysts on two SQLite logs and a team log on PostgreSQL, merged with push and
+    pull in either order, believe the same; each log verifies and its live projections equal a rebuild."""
+    diverge(sample, tmp_path, run)
+    logs = {"alice": str(sample), "bob": str(db_path), "team": pg_server.url(log=f"merge-{os.getpid()}-{len(order)}")}
+    invoke(logs["team"], "source", "add", "bbc", "--name", "BBC", "--kind", "media")  # the team registered it too
+    for step in ORDERS[order]:
+        who, verb, *other = step
+        invoke(logs[who], verb, logs[other[0] if other else "team"])
+    if order == "one pulls the other, then the team pulls":
+        invoke(logs["bob"], "pull", logs["team"])
+    believed = [beliefs(status_of(location)) for location in logs.values()]
+    assert believed[0] == believed[1] == believed[2]
+    for location in logs.values():
+        assert invoke(location, "verify").startswith(b"ok")
+        now = status_of(location)
+        invoke(location, "rebuild")
+        assert status_of(location) == now
