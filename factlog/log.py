@@ -121,9 +121,15 @@ class Log:
     def decline(self, fact: str, source: str, **details: Any) -> ev.Event:
         return self.state("decline", fact, source, **details)
 
-    def retract(self, event_id: str, reason: str | None = None, at: TimeLike = None) -> ev.Event:
-        """Withdraw one earlier statement, named by its event id (or a unique prefix of at least 8 characters)."""
-        return self._record(ev.Retract, at, target=self.store.full_event_id(event_id.strip()), reason=reason)
+    def retract(self, event: str | int, reason: str | None = None, at: TimeLike = None) -> ev.Event:
+        """Withdraw one earlier statement, named as ``resolve_event`` reads it."""
+        return self._record(ev.Retract, at, target=self.resolve_event(event), reason=reason)
+
+    def resolve_event(self, event: str | int) -> str:
+        """The id of the event ``event`` names: its seq in this log (an int, or a bare number as text), its full
+        id, or a unique prefix of at least 8 characters of it. An exact id wins; an ambiguous reference is an
+        error listing the candidates with their seq."""
+        return self.store.resolve_event(event)
 
     def append_records(self, records: Iterable[dict]) -> list[tuple[ev.Event, bool]]:
         """Append wire records (e.g. another log's export) in one transaction; known ids are skipped."""

@@ -290,19 +290,15 @@ class LogStore(abc.ABC):
             return row_to_event(row)
         raise NotFound(f"no event at seq {seq}")
 
-    def full_event_id(self, given: str, shortest: int = 8) -> str:
-        """The id of the one event whose id is ``given`` or starts with it (at least ``shortest`` characters).
+    def resolve_event(self, given: str | int) -> str:
+        """The id of the event ``given`` names (DESIGN "Event references"): a bare number is its ``seq`` in this
+        log; else its full id (which always wins), or a unique prefix of at least ``SHORTEST_PREFIX`` characters.
+        An ambiguous reference is an error listing the candidates with their seq."""
+        from .references import resolve
 
-        Tables show ids shortened; a unique prefix is enough to name an event, as with git's hashes.
-        """
-        if len(given) < shortest or not _encodable(given):
-            return given  # too short to be a prefix, or not text a database can hold: the checks word the error
-        if self.content_by_id(given) is not None:
-            return given
-        found = self.event_ids_from(given, 2)
-        if len(found) > 1:
-            raise InvalidInput(f"event id {given!r} is ambiguous: it starts {found[0]} and {found[1]}")
-        return found[0] if found else given
+        return resolve(self, given)
+
+    full_event_id = resolve_event  # the name callers knew before references took seqs
 
     def event(self, event_id: str) -> ev.Event:
         for row in self.event_rows(event_id=event_id):
@@ -379,14 +375,6 @@ def _source_infos(rows: Iterable[tuple]) -> dict[str, bl.SourceInfo]:
         if isinstance(event, ev.SourceRegistered):
             infos[event.source] = bl.SourceInfo.from_event(event)
     return infos
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 __all__ = ["LogStore", "GENESIS", "BULK_AFTER"]
