@@ -273,16 +273,29 @@ class Log:
         raise NotFound(f"fact {fact!r} was not yet in the log at that point")
 
     def history(self, fact: str, clock: Clock = NOW) -> list[bl.Change]:
-        """Each change of the fact's status or label, with the event that caused it."""
+        """Each change of the fact's status or label, with the event that caused it, in recording order."""
+        events, sources = self._fact_story(fact, clock)
+        return list(bl.changes(events, clock.valid_at, sources))
+
+    def chronology(self, fact: str, clock: Clock = NOW) -> list[bl.Change]:
+        """The fact's story in valid time: its events ordered by when they were said (``observed_at``, then seq),
+        each with the status and label as of that moment given all the log holds in the view of transaction
+        time ``clock`` names; with ``valid_at``, the story up to that moment."""
+        events, sources = self._fact_story(fact, clock)
+        story = bl.chronology(events, slug(fact) or "", sources)
+        return [change for change in story if bl.in_valid_time(change.event, clock.valid_at)]
+
+    def _fact_story(self, fact: str, clock: Clock) -> tuple[list[ev.Event], dict[str, bl.SourceInfo]]:
+        """The fact's events in the view of transaction time (valid time not applied) and the sources."""
         fact = slug(fact) or ""
         if not self.store.has_fact(fact):
             raise NotFound(f"no fact {fact!r} in the log")
-        events = self.store.fact_events(fact, clock)
+        events = self.store.fact_events(fact, Clock(clock.as_of, clock.at_seq))
         if not events:
             raise NotFound(f"fact {fact!r} was not yet in the log at that point")
         sources = self.store.source_map()
         require_speakers(events, sources)
-        return list(bl.changes(events, clock.valid_at, sources))
+        return events, sources
 
     def replay(self, clock: Clock = NOW) -> Iterator[bl.Change]:
         """Step through the log and yield each belief change an event caused."""

@@ -107,39 +107,59 @@ def change_rows(changes: Iterable[Any], sources: dict) -> Iterator[dict]:
         }
 
 
-def print_changes(rows: Iterable[dict], as_json: bool, with_fact: bool) -> None:
+SAID = ("claim", "confirm", "deny", "decline", "retract")  # the events a source said: they have a valid time
+
+
+def print_changes(rows: Iterable[dict], as_json: bool, with_fact: bool, chronological: bool = False) -> None:
+    """The changes as a table. In recording order: "recorded at" (transaction time, the order) and "said at",
+    blank for what no source said (registrations, amendments, voids have no time in the world). In the story's
+    order (``chronological``): "valid at", the time each event is placed at in valid time (the order), then
+    "recorded at"."""
     from .output import Column, display_time, echo_json, print_table
 
     if as_json:
         echo_json(rows)
         return
     utc = show_utc()
-    columns = ["seq", "event", *(["fact"] if with_fact else []), "source", Column("said at", "time", optional=3),
-               Column("recorded at", "time", optional=1), "status", "label", Column("quote", optional=2)]
-    print_table(
-        columns,
-        ([r["seq"], r["type"], *([r["fact"]] if with_fact else []), r["source_name"] or "",
-          display_time(r["observed_at"], utc), display_time(r["recorded_at"], utc), r["status"], r["label"],
-          r["quote"] or ""] for r in rows),
-        styled_columns=["status"], empty="no changes in this view",
-    )
+    valid = Column("valid at" if chronological else "said at", "time", optional=3 if chronological else 1)
+    recorded = Column("recorded at", "time", optional=1 if chronological else 3)
+    columns = ["seq", "event", *(["fact"] if with_fact else []), "source",
+               *([valid, recorded] if chronological else [recorded, valid]), "status", "label",
+               Column("quote", optional=2)]
+
+    def cells(r: dict) -> list:
+        valid_at = display_time(r["observed_at"], utc) if chronological or r["type"] in SAID else ""
+        recorded_at = display_time(r["recorded_at"], utc)
+        return [r["seq"], r["type"], *([r["fact"]] if with_fact else []), r["source_name"] or "",
+                *([valid_at, recorded_at] if chronological else [recorded_at, valid_at]), r["status"], r["label"],
+                r["quote"] or ""]
+
+    print_table(columns, map(cells, rows), styled_columns=["status"], empty="no changes in this view")
 
 
 @click.command()
 @click.argument("fact_id", shell_complete=complete_facts)
+@click.option("--chronological", is_flag=True,
+              help="Tell the story in valid time: the fact's events in the order they were said, each with the"
+                   " status and label as of that moment.")
 @clock_options
 @json_option
 @with_log(write=False)
-def history(log: Any, fact_id: str, as_of: str | None, at_seq: int | None, valid_at: str | None,
-            as_json: bool) -> None:
-    """Each change of a fact's status or label, with the event that caused it.
+def history(log: Any, fact_id: str, chronological: bool, as_of: str | None, at_seq: int | None,
+            valid_at: str | None, as_json: bool) -> None:
+    """Each change of a fact's status or label, with the event that caused it, in recording order.
+
+    With --chronological, the fact's story in valid time instead: each event in the order it was said, with
+    the status and label as of that moment, given all the log holds (or the --as-of / --at-seq view).
 
     \b
-    Example:
+    Examples:
       factlog history belgorod-ukrainian-missile
+      factlog history belgorod-ukrainian-missile --chronological
     """
-    changes = log.history(fact_id, log.clock(as_of, at_seq, valid_at))
-    print_changes(change_rows(changes, log.source_map()), as_json, with_fact=False)
+    clock = log.clock(as_of, at_seq, valid_at)
+    changes = log.chronology(fact_id, clock) if chronological else log.history(fact_id, clock)
+    print_changes(change_rows(changes, log.source_map()), as_json, with_fact=False, chronological=chronological)
 
 
 @click.command()
