@@ -16,6 +16,7 @@ from . import beliefs as bl
 from . import events as ev
 from .errors import FactlogError, InvalidInput, LogWarning, NotFound
 from .clock import NOW, Clock
+from .filters import EventFilter
 from .store import LogStore, Pending, database_failure, local_warning, open_store
 from .store.audit import require_sources, require_speakers
 from .times import now, parse_time
@@ -191,25 +192,41 @@ class Log:
     # --- reading ---------------------------------------------------------------------------------------------
 
     def events(self, fact: str | None = None, source: str | None = None, type: str | None = None,
-               limit: int | None = None, clock: Clock = NOW) -> Iterator[ev.Event]:
-        """The events of the log in order, filtered."""
-        if type is not None and type not in ev.EVENT_CLASSES:
-            raise InvalidInput(f"unknown event type {type!r}; known: {', '.join(ev.EVENT_CLASSES)}")
-        return self.store.events(fact=slug(fact), source=slug(source), type=type, limit=limit, clock=clock)
+               limit: int | None = None, clock: Clock = NOW, where: EventFilter | None = None) -> Iterator[ev.Event]:
+        """The events of the log in order, filtered (``where``: see ``Log.where``)."""
+        _known_type(type)
+        return self.store.events(fact=slug(fact), source=slug(source), type=type, limit=limit, clock=clock,
+                                 where=where)
 
     def records(self, fact: str | None = None, source: str | None = None, type: str | None = None,
-                limit: int | None = None, clock: Clock = NOW, newest_first: bool = False) -> Iterator[dict]:
+                limit: int | None = None, clock: Clock = NOW, newest_first: bool = False,
+                where: EventFilter | None = None) -> Iterator[dict]:
         """The events as wire records (stored version and data, lossless), filtered: what ``log --json`` and the
         ``events`` view give."""
-        if type is not None and type not in ev.EVENT_CLASSES:
-            raise InvalidInput(f"unknown event type {type!r}; known: {', '.join(ev.EVENT_CLASSES)}")
+        _known_type(type)
         return self.store.wire_records(fact=slug(fact), source=slug(source), type=type, limit=limit, clock=clock,
-                                       newest_first=newest_first)
+                                       newest_first=newest_first, where=where)
 
-    def event_rows(self, clock: Clock = NOW) -> Iterator[tuple]:
+    def event_rows(self, clock: Clock = NOW, where: EventFilter | None = None) -> Iterator[tuple]:
         """The events as their stored columns (``columns("events")`` order, ``data`` the stored JSON text), for
         an exporter that writes each line straight from them."""
-        return self.store.event_rows(clock=clock)
+        return self.store.event_rows(clock=clock, where=where)
+
+    def where(self, tag: str | None = None, party: str | None = None, source: str | None = None,
+              type: str | None = None, since: TimeLike = None, until: TimeLike = None) -> EventFilter:
+        """A filter for ``events``, ``records``, ``status``, ``beliefs`` and exports (``factlog.filters`` says
+        what each condition keeps): ``since``/``until`` bound the said-at time, ends included."""
+        _known_type(type)
+        start, end = self.time(since), self.time(until)
+        if start is not None and end is not None and start > end:
+            raise InvalidInput("--since is later than --until: no event can be said in between")
+        return EventFilter(slug(tag), slug(party), slug(source), type, start, end)
+
+    def _facts_kept(self, where: EventFilter | None, clock: Clock) -> set[str] | None:
+        """The facts a filter keeps (None: all)."""
+        if where is None or where.is_empty:
+            return None
+        return set(self.store.matching_facts(where, Clock(clock.as_of, clock.at_seq, clock.valid_at)))
 
     def recorded_at(self, seq: int) -> str | None:
         """When the event at ``seq`` was recorded (stored text)."""
@@ -244,8 +261,14 @@ class Log:
             raise InvalidInput("--at-seq must be 0 or more")
         return Clock(self.time(as_of), at_seq, self.time(valid_at))
 
-    def status(self, fact: str | None = None, clock: Clock = NOW) -> list[dict]:
-        """What ``status --json`` prints: per fact, its status, label, party and source stances."""
+    def status(self, fact: str | None = None, clock: Clock = NOW, where: EventFilter | None = None) -> list[dict]:
+        """What ``status --json`` prints: per fact, its status, label, party and source stances (of the facts
+        ``where`` keeps)."""
+        kept = self._facts_kept(where, clock)
+        rows = self._status(fact, clock)
+        return rows if kept is None else [row for row in rows if row["fact"] in kept]
+
+    def _status(self, fact: str | None, clock: Clock) -> list[dict]:
         fact = slug(fact)
         if fact is not None and not self.store.has_fact(fact):
             raise NotFound(f"no fact {fact!r} in the log")
@@ -256,11 +279,16 @@ class Log:
             raise NotFound(f"fact {fact!r} was not yet in the log at that point")
         return rows
 
-    def beliefs(self, clock: Clock = NOW, fact: str | None = None) -> Iterator[bl.Belief]:
-        """Full beliefs (with standing statements), folded from the log for the view asked for."""
+    def beliefs(self, clock: Clock = NOW, fact: str | None = None,
+                where: EventFilter | None = None) -> Iterator[bl.Belief]:
+        """Full beliefs (with standing statements), folded from the log for the view asked for (of the facts
+        ``where`` keeps)."""
         sources = self.store.source_map()
         with self.store.snapshot():
+            kept = self._facts_kept(where, clock)
             for state in self.store.fact_states(clock, slug(fact)):
+                if kept is not None and state.fact not in kept:
+                    continue
                 require_sources(state, sources)
                 yield bl.derive(state, sources)
 
@@ -314,6 +342,11 @@ class Log:
     def rebuild(self) -> int:
         """Drop and replay the projections; returns the number of facts."""
         return self.store.rebuild()
+
+
+def _known_type(type: str | None) -> None:
+    if type is not None and type not in ev.EVENT_CLASSES:
+        raise InvalidInput(f"unknown event type {type!r}; known: {', '.join(ev.EVENT_CLASSES)}")
 
 
 def slug(value: str | None) -> str | None:

@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from .common import clock_options, json_option, show_utc, with_log
-from .completion import complete_facts, complete_sources
+from .common import clock_options, filter_options, json_option, show_utc, with_log
+from .completion import complete_facts
 
 
 def event_summary(record: dict) -> str:
@@ -28,30 +28,21 @@ def event_summary(record: dict) -> str:
 
 @click.command("log")
 @click.option("--fact", "fact_id", metavar="F", help="Only events about this fact.", shell_complete=complete_facts)
-@click.option("--source", "source_id", metavar="S", help="Only events by this source.",
-              shell_complete=complete_sources)
-@click.option("--type", "event_type", metavar="T", help="Only events of this type, e.g. claim.")
+@filter_options("tag", "party", "source", "type", "since", "until")
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Only the last N matching events.")
 @json_option
 @with_log(write=False)
-def log_command(log: Any, fact_id: str | None, source_id: str | None, event_type: str | None,
-                limit: int | None, as_json: bool) -> None:
+def log_command(log: Any, fact_id: str | None, where: dict, limit: int | None, as_json: bool) -> None:
     """List the events of the log, oldest first.
 
     \b
-    Example:
+    Examples:
       factlog log --fact belgorod-ukrainian-missile --type claim
+      factlog log --party russia --since 2022-03-30T00:00:00+03:00
     """
-    from ..events import EVENT_CLASSES
-    from ..errors import InvalidInput
     from .output import Column, display_time, echo_json, print_table
 
-    if event_type is not None and event_type not in EVENT_CLASSES:
-        raise InvalidInput(f"unknown event type {event_type!r}; known: {', '.join(EVENT_CLASSES)}")
-    from ..log import slug
-
-    records = log.records(fact=fact_id, source=source_id, type=event_type, limit=limit,
-                          newest_first=limit is not None)
+    records = log.records(fact=fact_id, limit=limit, newest_first=limit is not None, where=log.where(**where))
     if limit is not None:
         records = reversed(list(records))  # the last N, still printed oldest first
     if as_json:
@@ -70,21 +61,26 @@ def log_command(log: Any, fact_id: str | None, source_id: str | None, event_type
 @click.command()
 @click.argument("fact_id", required=False, shell_complete=complete_facts)
 @clock_options
+@filter_options("tag", "party", "source", "type", "since", "until")
 @json_option
 @with_log(write=False)
 def status(log: Any, fact_id: str | None, as_of: str | None, at_seq: int | None, valid_at: str | None,
-           as_json: bool) -> None:
+           where: dict, as_json: bool) -> None:
     """What is believed about each fact (or one), now or at a point of the log's history.
+
+    A filter keeps the facts with an event that matches it: --source S the facts S spoke about, --tag T the
+    facts tagged T.
 
     \b
     Examples:
       factlog status
       factlog status belgorod-ukrainian-missile --json
       factlog status --valid-at 2022-03-30T00:00:00+03:00
+      factlog status --tag belgorod --source tass
     """
     from .output import echo_json, print_table
 
-    rows = log.status(fact_id, log.clock(as_of, at_seq, valid_at))
+    rows = log.status(fact_id, log.clock(as_of, at_seq, valid_at), log.where(**where))
     if as_json:
         echo_json(rows)
         return

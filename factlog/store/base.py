@@ -15,7 +15,8 @@ from typing import Any
 from .. import beliefs as bl
 from .. import events as ev
 from ..clock import NOW, Clock
-from ..errors import Conflict, IntegrityError, InvalidInput, NotFound
+from ..errors import Conflict, IntegrityError, NotFound
+from ..filters import EventFilter
 from . import checks
 from .chain import GENESIS, ChainRow, MovedEvent, verify_chain
 from .fact_cache import FactStateCache
@@ -114,8 +115,13 @@ class LogStore(abc.ABC):
     @abc.abstractmethod
     def event_rows(self, *, fact: str | None = None, source: str | None = None, type: str | None = None,
                    clock: Clock = NOW, limit: int | None = None, newest_first: bool = False,
-                   event_id: str | None = None) -> Iterator[tuple]:
-        """The stored events as ``EVENT_COLUMNS`` tuples (``data`` as stored JSON text), filtered, in seq order."""
+                   event_id: str | None = None, where: EventFilter | None = None) -> Iterator[tuple]:
+        """The stored events as ``EVENT_COLUMNS`` tuples (``data`` as stored JSON text), filtered (``where``: as
+        ``factlog.filters`` defines), in seq order."""
+
+    @abc.abstractmethod
+    def matching_facts(self, where: EventFilter, clock: Clock = NOW) -> list[str]:
+        """The ids of the facts with an event that matches ``where`` in the view ``clock`` names, in id order."""
 
     @abc.abstractmethod
     def fold_rows(self, clock: Clock, fact: str | None) -> Iterator[tuple]:
