@@ -107,28 +107,25 @@ SAID = ("claim", "confirm", "deny", "decline", "retract")  # the events a source
 
 
 def print_changes(rows: Iterable[dict], as_json: bool, with_fact: bool, chronological: bool = False) -> None:
-    """The changes as a table. In recording order: "recorded at" (transaction time, the order) and "said at",
-    blank for what no source said (registrations, amendments, voids have no time in the world). In the story's
-    order (``chronological``): "valid at", the time each event is placed at in valid time (the order), then
-    "recorded at"."""
+    """The changes as a table, with both times of each event. In recording order (the seq) "said at", blank for
+    what no source said (registrations, amendments, voids have no time in the world); in the story's order
+    (``chronological``) "valid at", the time each event is placed at in valid time. Then "recorded at", left
+    out first when the table is too wide (the seq already tells the recording order)."""
     from .output import Column, display_time, echo_json, print_table
 
     if as_json:
         echo_json(rows)
         return
     utc = show_utc()
-    valid = Column("valid at" if chronological else "said at", "time", optional=3 if chronological else 1)
-    recorded = Column("recorded at", "time", optional=1 if chronological else 3)
     columns = ["seq", "event", *(["fact"] if with_fact else []), "source",
-               *([valid, recorded] if chronological else [recorded, valid]), "status", "label",
-               Column("quote", optional=2)]
+               Column("valid at" if chronological else "said at", "time", optional=3),
+               Column("recorded at", "time", optional=1), "status", "label", Column("quote", optional=2)]
 
     def cells(r: dict) -> list:
         valid_at = display_time(r["observed_at"], utc) if chronological or r["type"] in SAID else ""
         recorded_at = display_time(r["recorded_at"], utc)
-        return [r["seq"], r["type"], *([r["fact"]] if with_fact else []), r["source_name"] or "",
-                *([valid_at, recorded_at] if chronological else [recorded_at, valid_at]), r["status"], r["label"],
-                r["quote"] or ""]
+        return [r["seq"], r["type"], *([r["fact"]] if with_fact else []), r["source_name"] or "", valid_at,
+                recorded_at, r["status"], r["label"], r["quote"] or ""]
 
     print_table(columns, map(cells, rows), styled_columns=["status"], empty="no changes in this view")
 
