@@ -310,8 +310,9 @@ class Log:
         each with the status and label as of that moment given all the log holds in the view of transaction
         time ``clock`` names; with ``valid_at``, the story up to that moment."""
         events, sources = self._fact_story(fact, clock)
-        story = bl.chronology(events, slug(fact) or "", sources)
-        return [change for change in story if bl.in_valid_time(change.event, clock.valid_at)]
+        # what was said after valid_at is not part of this story, nor of any moment's belief
+        said = [event for event in events if bl.in_valid_time(event, clock.valid_at)]
+        return bl.chronology(said, slug(fact) or "", sources)
 
     def _fact_story(self, fact: str, clock: Clock) -> tuple[list[ev.Event], dict[str, bl.SourceInfo]]:
         """The fact's events in the view of transaction time (valid time not applied) and the sources."""

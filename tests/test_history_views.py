@@ -47,6 +47,13 @@ def test_chronological_in_a_view_of_transaction_time(story):
     assert [(r["seq"], r["status"]) for r in rows] == [(3, "open"), (5, "denied"), (4, "disputed")]
     upto = story.json("history", "blast", "--chronological", "--valid-at", W.format("09"))
     assert [(r["seq"], r["status"]) for r in upto] == [(3, "open"), (5, "denied")]
+    # a moment's belief holds nothing said after --valid-at (the opening, placed at its recording, included)
+    story("fact", "add", "late", "Opened after it was all said")
+    story("claim", "late", "--source", "tass", "--at", W.format("10"))
+    story("deny", "late", "--source", "gladkov", "--at", W.format("11"))
+    [claim, opening] = story.json("history", "late", "--chronological", "--valid-at", W.format("10"))
+    assert (claim["type"], claim["status"]) == ("claim", "claimed")
+    assert (opening["type"], opening["status"]) == ("fact-opened", "claimed")
     refused = story("history", "blast", "--chronological", "--at-seq", "2", ok=False)
     assert refused.exit_code == 1 and "was not yet in the log" in refused.stderr
 
