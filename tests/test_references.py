@@ -53,6 +53,7 @@ def test_a_full_id_and_a_unique_prefix_name_their_event(log_file):
         assert log.resolve_event(TWINS[1][:-1] + "2") == TWINS[1]
         assert log.resolve_event("0190a000-0000-7000-8000-00000000000b") .startswith("0190a000")
         assert log.resolve_event("12345678-0") == NUMERIC
+        assert log.resolve_event(TWINS[1].upper()[:36]) == TWINS[1]  # typed in capitals
 
 
 def test_an_ambiguous_prefix_lists_the_candidates_with_their_seq(run, log_file):

@@ -35,7 +35,7 @@ def resolve(store: LogStore, given: str | int) -> str:
         raise NotFound(f"no event {given!r} in the log")
     if store.content_by_id(text) is not None:
         return text  # an exact id wins over a seq or a longer id it is a prefix of
-    prefixed = store.event_ids_from(text, LISTED + 1) if len(text) >= SHORTEST_PREFIX else []
+    prefixed = _prefixed(store, text) if len(text) >= SHORTEST_PREFIX else []
     if SEQ.fullmatch(text):
         at_seq = _id_at(store, int(text))
         if not prefixed:
@@ -48,6 +48,15 @@ def resolve(store: LogStore, given: str | int) -> str:
     if not prefixed:
         raise NotFound(f"no event {text!r} in the log")
     return _one(store, text, prefixed)
+
+
+def _prefixed(store: LogStore, text: str) -> list[str]:
+    """The ids that start with ``text``; ids are lowercase hex, so ``01A233D1`` is read as ``01a233d1`` when
+    nothing starts with it as typed (an id imported before ids were checked may hold capitals)."""
+    found = store.event_ids_from(text, LISTED + 1)
+    if not found and text.lower() != text:
+        found = store.event_ids_from(text.lower(), LISTED + 1)
+    return found
 
 
 def _by_seq(store: LogStore, seq: int) -> str:
