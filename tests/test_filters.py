@@ -4,6 +4,7 @@ defined once (factlog.filters) and queried in the store."""
 import csv
 import io
 import json
+import re
 
 import pytest
 
@@ -47,6 +48,8 @@ def test_log_filters(story):
     assert [e["seq"] for e in in_tokyo] == [9, 10]
     table = story("log", "--source", "gladkov").stdout.splitlines()
     assert [line.split()[0] for line in table[2:]] == ["2", "8", "10"]
+    assert not re.search(r"\d{4}-\d\d-\d\d", table[2])  # a registration was not said: no said-at time
+    assert "2022-03-30" in table[3]
 
 
 def test_status_keeps_the_facts_with_a_matching_event(story):

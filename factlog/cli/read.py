@@ -53,7 +53,8 @@ def log_command(log: Any, fact_id: str | None, where: dict, limit: int | None, a
         ["seq", "type", "fact", "source", Column("said at", "time", optional=2), "what",
          Column("id", "id", optional=1)],
         ([r["seq"], r["type"], r["data"].get("fact", ""), r["data"].get("source", ""),
-          display_time(r["observed_at"], utc), event_summary(r), r["id"]] for r in records),
+          display_time(r["observed_at"], utc) if r["type"] in SAID else "", event_summary(r), r["id"]]
+         for r in records),  # what no source said has no said-at time (as --since/--until read it)
         empty="no events",
     )
 
