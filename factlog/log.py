@@ -226,7 +226,7 @@ class Log:
         """The facts a filter keeps (None: all)."""
         if where is None or where.is_empty:
             return None
-        return set(self.store.matching_facts(where, Clock(clock.as_of, clock.at_seq, clock.valid_at)))
+        return set(self.store.matching_facts(where, clock))
 
     def recorded_at(self, seq: int) -> str | None:
         """When the event at ``seq`` was recorded (stored text)."""
