@@ -79,3 +79,14 @@ def test_import_checks_each_record_against_its_own_recorded_at(story, tmp_path):
     assert "9999-12-31" in story("--utc", "log").stdout
     assert "9999-12-31" in story("history", "blast").stdout
 
+
+
+def test_a_log_written_before_the_rule_stays_readable(story, monkeypatch, db_path):
+    from factlog.store import checks
+
+    with monkeypatch.context() as before_the_rule:
+        before_the_rule.setattr(checks, "refuse_future", lambda event: None)
+        story("claim", "blast", "--source", "tass", "--at", "2030-03-30T10:00:00Z")  # the typo of issue 12
+    for read in (["verify"], ["replay"], ["history", "blast"], ["history", "blast", "--chronological"], ["status"]):
+        assert story(*read).exit_code == 0, read
+    assert story("retract", "3", "--at", "2022-03-30T10:00:00Z", ok=False).exit_code == 1  # (before it was said)

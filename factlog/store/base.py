@@ -224,6 +224,8 @@ class LogStore(abc.ABC):
             if tuple(stored[1:]) != content:
                 raise Conflict(f"event {event.id} is already in the log with different content; refused")
             return self.event(event.id), False
+        # a rule for new recordings, not replayed by verify: a log an older factlog wrote stays readable
+        checks.refuse_future(event)
         fact, source, target = checks.locate(event, self)
         seq = last_seq + 1
         digest = pending.digest(seq, last_hash)

@@ -27,7 +27,6 @@ class Lookups(Protocol):
 
 def locate(event: ev.Event, log: Lookups) -> tuple[str | None, str | None, str | None]:
     """Refuse an event that does not fit the log; return the fact, source and target it concerns."""
-    refuse_future(event)
     if isinstance(event, ev.SourceRegistered):
         if log.known("sources", event.source):
             raise Conflict(f"source {event.source!r} already exists")
