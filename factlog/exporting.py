@@ -9,9 +9,10 @@ from attrs import field, frozen
 
 if TYPE_CHECKING:
     from .beliefs import Belief, Change, PartyInfo, SourceInfo
-    from .events import SettingChanged
-    from .log import Log
     from .clock import Clock
+    from .events import SettingChanged
+    from .filters import EventFilter
+    from .log import Log
 
 VIEWS = ("beliefs", "stances", "events")
 
@@ -31,16 +32,17 @@ class ExportRequest:
     clock: Clock
     # What an exporter tells the person exporting (facts it left out and why): a line on stderr by default.
     note: Callable[[str], None] = field(default=_note_on_stderr, repr=False)
+    where: EventFilter | None = None  # the rows to keep (``factlog.filters``); None keeps them all
 
     def rows(self) -> Iterator[dict[str, Any]]:
         """The rows of the requested view (see ``factlog.views``), streamed."""
         from .views import view_rows
 
-        return view_rows(self.log, self.view, self.clock)
+        return view_rows(self.log, self.view, self.clock, self.where)
 
     def beliefs(self) -> Iterator[Belief]:
-        """Full beliefs, fact by fact, with standing and withdrawn statements (for reports)."""
-        return self.log.beliefs(self.clock)
+        """Full beliefs, fact by fact, with standing and withdrawn statements (for reports), of the facts kept."""
+        return self.log.beliefs(self.clock, where=self.where)
 
     def history(self, fact: str) -> list[Change]:
         """Each change of a fact's status or label in this view (for reports and timelines), told as if the

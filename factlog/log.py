@@ -17,9 +17,10 @@ from . import beliefs as bl
 from . import events as ev
 from .errors import FactlogError, InvalidInput, LogWarning, NotFound
 from .clock import NOW, Clock
-from .store import LogStore, Pending, database_failure, local_warning, open_store
+from .filters import EventFilter
+from .store import LogStore, Pending, database_failure, local_warning, open_store  # noqa: F401 (the CLI's door)
 from .store.audit import require_sources, require_speakers
-from .times import now, parse_time, parse_user_time
+from .times import now, parse_user_time
 
 DEFAULT_DB = "factlog.db"
 
@@ -123,9 +124,15 @@ class Log:
     def decline(self, fact: str, source: str, **details: Any) -> ev.Event:
         return self.state("decline", fact, source, **details)
 
-    def retract(self, event_id: str, reason: str | None = None, at: TimeLike = None) -> ev.Event:
-        """Withdraw one earlier statement, named by its event id (or a unique prefix of at least 8 characters)."""
-        return self._record(ev.Retract, at, target=self.store.full_event_id(event_id.strip()), reason=reason)
+    def retract(self, event: str | int, reason: str | None = None, at: TimeLike = None) -> ev.Event:
+        """Withdraw one earlier statement, named as ``resolve_event`` reads it."""
+        return self._record(ev.Retract, at, target=self.resolve_event(event), reason=reason)
+
+    def resolve_event(self, event: str | int) -> str:
+        """The id of the event ``event`` names: its seq in this log (an int, or a bare number as text), its full
+        id, or a unique prefix of at least 8 characters of it. An exact id wins; an ambiguous reference is an
+        error listing the candidates with their seq."""
+        return self.store.resolve_event(event)
 
     # --- corrections, amendments and parties (DESIGN "Corrections, amendments and parties") ---------------
 
@@ -266,25 +273,41 @@ class Log:
     # --- reading ---------------------------------------------------------------------------------------------
 
     def events(self, fact: str | None = None, source: str | None = None, type: str | None = None,
-               limit: int | None = None, clock: Clock = NOW) -> Iterator[ev.Event]:
-        """The events of the log in order, filtered."""
-        if type is not None and type not in ev.EVENT_CLASSES:
-            raise InvalidInput(f"unknown event type {type!r}; known: {', '.join(ev.EVENT_CLASSES)}")
-        return self.store.events(fact=slug(fact), source=slug(source), type=type, limit=limit, clock=clock)
+               limit: int | None = None, clock: Clock = NOW, where: EventFilter | None = None) -> Iterator[ev.Event]:
+        """The events of the log in order, filtered (``where``: see ``Log.where``)."""
+        _known_type(type)
+        return self.store.events(fact=slug(fact), source=slug(source), type=type, limit=limit, clock=clock,
+                                 where=where)
 
     def records(self, fact: str | None = None, source: str | None = None, type: str | None = None,
-                limit: int | None = None, clock: Clock = NOW, newest_first: bool = False) -> Iterator[dict]:
+                limit: int | None = None, clock: Clock = NOW, newest_first: bool = False,
+                where: EventFilter | None = None) -> Iterator[dict]:
         """The events as wire records (stored version and data, lossless), filtered: what ``log --json`` and the
         ``events`` view give."""
-        if type is not None and type not in ev.EVENT_CLASSES:
-            raise InvalidInput(f"unknown event type {type!r}; known: {', '.join(ev.EVENT_CLASSES)}")
+        _known_type(type)
         return self.store.wire_records(fact=slug(fact), source=slug(source), type=type, limit=limit, clock=clock,
-                                       newest_first=newest_first)
+                                       newest_first=newest_first, where=where)
 
-    def event_rows(self, clock: Clock = NOW) -> Iterator[tuple]:
+    def event_rows(self, clock: Clock = NOW, where: EventFilter | None = None) -> Iterator[tuple]:
         """The events as their stored columns (``columns("events")`` order, ``data`` the stored JSON text), for
         an exporter that writes each line straight from them."""
-        return self.store.event_rows(clock=clock)
+        return self.store.event_rows(clock=clock, where=where)
+
+    def where(self, tag: str | None = None, party: str | None = None, source: str | None = None,
+              type: str | None = None, since: TimeLike = None, until: TimeLike = None) -> EventFilter:
+        """A filter for ``events``, ``records``, ``status``, ``beliefs`` and exports (``factlog.filters`` says
+        what each condition keeps): ``since``/``until`` bound the said-at time, ends included."""
+        _known_type(type)
+        start, end = self.time(since), self.time(until)
+        if start is not None and end is not None and start > end:
+            raise InvalidInput("--since is later than --until: no event can be said in between")
+        return EventFilter(slug(tag), slug(party), slug(source), type, start, end)
+
+    def _facts_kept(self, where: EventFilter | None, clock: Clock) -> set[str] | None:
+        """The facts a filter keeps (None: all)."""
+        if where is None or where.is_empty:
+            return None
+        return set(self.store.matching_facts(where, clock))
 
     def recorded_at(self, seq: int) -> str | None:
         """When the event at ``seq`` was recorded (stored text)."""
@@ -319,8 +342,14 @@ class Log:
             raise InvalidInput("--at-seq must be 0 or more")
         return Clock(self.time(as_of), at_seq, self.time(valid_at))
 
-    def status(self, fact: str | None = None, clock: Clock = NOW) -> list[dict]:
-        """What ``status --json`` prints: per fact, its status, label, party and source stances."""
+    def status(self, fact: str | None = None, clock: Clock = NOW, where: EventFilter | None = None) -> list[dict]:
+        """What ``status --json`` prints: per fact, its status, label, party and source stances (of the facts
+        ``where`` keeps)."""
+        kept = self._facts_kept(where, clock)
+        rows = self._status(fact, clock)
+        return rows if kept is None else [row for row in rows if row["fact"] in kept]
+
+    def _status(self, fact: str | None, clock: Clock) -> list[dict]:
         fact = slug(fact)
         if fact is not None and not self.store.has_fact(fact):
             raise NotFound(f"no fact {fact!r} in the log")
@@ -331,12 +360,17 @@ class Log:
             raise NotFound(f"fact {fact!r} was not yet in the log at that point")
         return rows
 
-    def beliefs(self, clock: Clock = NOW, fact: str | None = None) -> Iterator[bl.Belief]:
-        """Full beliefs (with standing statements), folded from the log for the view asked for."""
+    def beliefs(self, clock: Clock = NOW, fact: str | None = None,
+                where: EventFilter | None = None) -> Iterator[bl.Belief]:
+        """Full beliefs (with standing statements), folded from the log for the view asked for (of the facts
+        ``where`` keeps)."""
         with self.store.snapshot():
             sources = self.store.source_map(clock)
             parties = self.store.party_map(clock)
+            kept = self._facts_kept(where, clock)
             for state in self.store.fact_states(clock, slug(fact)):
+                if kept is not None and state.fact not in kept:
+                    continue
                 require_sources(state, sources)
                 yield bl.derive(state, sources, parties)
 
@@ -349,21 +383,34 @@ class Log:
         raise NotFound(f"fact {fact!r} was not yet in the log at that point")
 
     def history(self, fact: str, clock: Clock = NOW, voided: bool = True) -> list[bl.Change]:
-        """Each change of the fact's status or label, with the event that caused it: statements, retractions,
-        voids, amendments of the fact and of the sources and parties its label names.
+        """Each change of the fact's status or label, with the event that caused it, in recording order:
+        statements, retractions, voids, amendments of the fact and of the sources and parties its label names.
 
         Without ``voided``, the story as if the events voided as recording errors had never been recorded
         (neither they nor their voids appear): what reports show."""
         fact = slug(fact) or ""
+        events = self._story_events(fact, clock)
+        if not voided:
+            events = bl.unvoided(events)
+        return [change for change in bl.changes(events, clock.valid_at) if change.fact == fact]
+
+    def chronology(self, fact: str, clock: Clock = NOW) -> list[bl.Change]:
+        """The fact's story in valid time: its events ordered by when they were said (``observed_at``, then seq),
+        each with the status and label as of that moment given all the log holds in the view of transaction
+        time ``clock`` names; with ``valid_at``, the story up to that moment."""
+        fact = slug(fact) or ""
+        # what was said after valid_at is not part of this story, nor of any moment's belief
+        return bl.chronology(self._story_events(fact, clock), fact)
+
+    def _story_events(self, fact: str, clock: Clock) -> list[ev.Event]:
+        """The fact's events in the view ``clock`` names, with the events about who is who."""
         if not self.store.has_fact(fact):
             raise NotFound(f"no fact {fact!r} in the log")
         events = self.store.fact_events(fact, clock, who=True)
         if not any(getattr(e, "fact", None) == fact for e in events):
             raise NotFound(f"fact {fact!r} was not yet in the log at that point")
         require_speakers(events, self.store.source_map(clock))
-        if not voided:
-            events = bl.unvoided(events)
-        return [change for change in bl.changes(events, clock.valid_at) if change.fact == fact]
+        return events
 
     def replay(self, clock: Clock = NOW) -> Iterator[bl.Change]:
         """Step through the log and yield each belief change an event caused."""
@@ -423,6 +470,11 @@ class Log:
         """A team log's grants for an analyst's database role: read, append events, write projections; never
         change or remove an event. Returns the SQL; ``apply`` also grants them (the log's owner can)."""
         return self.store.analyst_grants(role, apply)
+
+
+def _known_type(type: str | None) -> None:
+    if type is not None and type not in ev.EVENT_CLASSES:
+        raise InvalidInput(f"unknown event type {type!r}; known: {', '.join(ev.EVENT_CLASSES)}")
 
 
 def slug(value: str | None) -> str | None:

@@ -20,6 +20,7 @@ from .times import format_time
 
 if TYPE_CHECKING:
     from .beliefs import Belief, SourceInfo
+    from .filters import EventFilter
     from .log import Log
 
 VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -45,21 +46,21 @@ def columns(view: str) -> tuple[str, ...]:
     return VIEW_COLUMNS[view]
 
 
-def view_rows(log: Log, view: str, clock: Clock) -> Iterator[dict[str, Any]]:
-    """The rows of ``view`` for the moment ``clock`` names, streamed."""
+def view_rows(log: Log, view: str, clock: Clock, where: EventFilter | None = None) -> Iterator[dict[str, Any]]:
+    """The rows of ``view`` for the moment ``clock`` names that ``where`` keeps (``factlog.filters``), streamed."""
     columns(view)
     if view == "events":
-        return log.records(clock=clock)
+        return log.records(clock=clock, where=where)
     if view == "stances":
-        return _stance_rows(log, clock)
-    return _belief_rows(log, clock)
+        return _stance_rows(log, clock, where)
+    return _belief_rows(log, clock, where)
 
 
-def event_tuples(log: Log, clock: Clock) -> Iterator[tuple]:
+def event_tuples(log: Log, clock: Clock, where: EventFilter | None = None) -> Iterator[tuple]:
     """The ``events`` view as the stored column tuples, in ``columns("events")`` order with ``data`` still the
     stored JSON text: for an exporter that builds its cells straight from the columns (the CSV fast path).
     ``event_record`` turns one into the row ``view_rows`` would have given."""
-    return log.event_rows(clock)
+    return log.event_rows(clock, where)
 
 
 def event_record(row: tuple) -> dict[str, Any]:
@@ -67,8 +68,8 @@ def event_record(row: tuple) -> dict[str, Any]:
     return row_to_wire(row)
 
 
-def _belief_rows(log: Log, clock: Clock) -> Iterator[dict[str, Any]]:
-    for belief in log.beliefs(clock):
+def _belief_rows(log: Log, clock: Clock, where: EventFilter | None) -> Iterator[dict[str, Any]]:
+    for belief in log.beliefs(clock, where=where):
         yield belief_row(belief, _recorded_at(log, belief.updated_seq))
 
 
@@ -88,10 +89,13 @@ def _recorded_at(log: Log, seq: int) -> str | None:
     return log.recorded_at(seq)
 
 
-def _stance_rows(log: Log, clock: Clock) -> Iterator[dict[str, Any]]:
+def _stance_rows(log: Log, clock: Clock, where: EventFilter | None) -> Iterator[dict[str, Any]]:
+    """A stance row is kept when its fact is and its standing statement matches (``factlog.filters``)."""
     sources = log.source_map(clock)
-    for belief in log.beliefs(clock):
-        yield from stance_rows(belief, sources)
+    for belief in log.beliefs(clock, where=where):
+        for row, record in zip(stance_rows(belief, sources), belief.standing):
+            if where is None or where.said_matches(record.source, record.type, record.observed_at):
+                yield row
 
 
 def stance_rows(belief: Belief, sources: dict[str, SourceInfo]) -> Iterator[dict[str, Any]]:

@@ -434,7 +434,7 @@ def test_retract_takes_a_unique_prefix_of_the_event_id(run):
     [event] = [e for e in run.json("log", "--type", "retract") if e["id"] == retraction]
     assert event["data"]["target"] == second
     too_short = run("retract", second[:7], ok=False)
-    assert too_short.exit_code == 1 and "no event" in too_short.stderr
+    assert too_short.exit_code == 1 and "is too short" in too_short.stderr
     assert len(run.json("log")) == 5
 
 

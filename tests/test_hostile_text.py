@@ -179,9 +179,15 @@ def edge_log(tmp_path_factory):
     with factlog.open_log(path, user="analyst") as log:
         log.add_source("tass", "TASS", at="0001-01-01T00:00:00Z")
         log.open_fact("edge", "Times at the edges", at="0001-01-01T00:00:00Z")
-        for moment in ("0001-01-01T00:00:00Z", "0001-01-01T23:59:00Z", "9999-12-31T00:01:00Z",
-                       "9999-12-31T23:59:59.999999Z"):
+        for moment in ("0001-01-01T00:00:00Z", "0001-01-01T23:59:00Z"):
             log.claim("edge", "tass", quote=moment, at=moment)
+        # a statement cannot be dated after its recording: those of the year 9999 come in an import of records
+        # recorded then (the check is against the record's own recorded_at)
+        log.import_records(enumerate([
+            {"id": f"0190a1b2-0000-7000-8000-00000000000{i}", "type": "claim", "version": 1, "recorded_at": moment,
+             "observed_at": moment, "recorded_by": "analyst", "data": {"fact": "edge", "source": "tass",
+                                                                       "quote": moment}}
+            for i, moment in enumerate(("9999-12-31T00:01:00Z", "9999-12-31T23:59:59.999999Z"))]))
     return path
 
 
@@ -201,7 +207,7 @@ def test_every_stored_time_displays_in_every_zone(edge_log, local_zone, zone, tz
         assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d ([+-]\d\d(:\d\d)?|UTC)", shown), shown
     assert "9999-12-31" in why
     shown = runner.invoke(cli, ["--db", str(edge_log), "log"], env={"COLUMNS": "200"}).stdout
-    assert len(re.findall(r"\b(0001|9999)-\d\d-\d\d \d\d:\d\d", shown)) == 6, shown  # every said-at time
+    assert len(re.findall(r"\b(0001|9999)-\d\d-\d\d \d\d:\d\d", shown)) == 4, shown  # every said-at time
 
 
 def test_a_time_out_of_range_in_the_local_zone_is_shown_in_utc(local_zone):

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 import factlog
 from factlog.cli import cli
 from factlog.errors import FactlogError
+from factlog.store import GENESIS
 from factlog.times import parse_time
 
 EXAMPLES = int(os.environ.get("FACTLOG_FUZZ_EXAMPLES", "300"))  # per test; four tests: 1,200 cases in CI
@@ -182,9 +183,13 @@ def bad_write(draw, story):
     else:
         args = {"id": story["claim"], "--reason": "withdrawn", "--at": "2022-03-31T00:00:00+03:00"}
         field = draw(st.sampled_from(sorted(args)))
+        # a bare number is a seq: 5 and 6 are statements still standing (retracting them is no error)
+        standing = re.compile(r"\s*\+?0*[56]\s*")
         bad_target = st.one_of(st.sampled_from([story["retracted"], story["opened"], "", "no-such-event",
-                                                "2022-03-30T00:30:00+03:00"]),
-                               st.text(max_size=70), nul, surrogate, huge_text)
+                                                "2022-03-30T00:30:00+03:00", "0", "-1", "7", "8", "1", "9" * 30,
+                                                story["claim"][:7]]),
+                               st.text(max_size=70).filter(lambda s: not standing.fullmatch(s)), nul, surrogate,
+                               huge_text)
         args[field] = draw({"id": bad_target, "--reason": bad_text,
                             "--at": st.one_of(bad_time, st.just("2022-03-29T00:00:00+03:00"))}[field])
         line = ["retract", args.pop("id")]
@@ -207,15 +212,19 @@ def bad_read(draw, story):
         line[1:] = ["belgorod-explosion"] if command in ("history", "why") else []
         return line + [option, draw(bad_count if option == "--at-seq" else bad_time)]
     if command == "log":
-        option = draw(st.sampled_from(["--limit", "--type", "--fact", "--source"]))
+        option = draw(st.sampled_from(["--limit", "--type", "--fact", "--source", "--tag", "--party", "--since",
+                                       "--until"]))
         if option == "--limit":
             return ["log", "--limit", draw(st.one_of(bad_count, st.just("0")))]
         if option == "--type":
             return ["log", "--type", draw(st.text(max_size=20).filter(lambda s: s not in factlog.events.EVENT_CLASSES))]
+        if option in ("--since", "--until"):
+            return ["log", option, draw(bad_time)]
         return ["log", option, draw(surrogate)]  # any other text is a filter that matches nothing: no error
     if command == "verify":
         return ["verify", "--head", draw(st.one_of(st.text(max_size=80), nul, surrogate,
-                                                    st.from_regex(r"\Asha256:[0-9a-f]{64}\Z")))]
+                                                    st.from_regex(r"\Asha256:[0-9a-f]{64}\Z").filter(
+                                                        lambda h: h != GENESIS)))]  # the empty log's head
     if command == "export":
         return ["export", draw(st.one_of(st.sampled_from(["", "xml", "CSV", "json\x00", "../jsonl"]),
                                          st.text(max_size=12).filter(lambda s: s not in ("csv", "json", "markdown",

@@ -1,6 +1,7 @@
 """factlog search: FTS5 over statements, quotes, notes and retraction reasons, kept in step with the log."""
 
 import json
+import re
 import os
 import sqlite3
 import subprocess
@@ -125,7 +126,7 @@ def test_results_cut_by_the_limit_are_said_on_stderr(story, json_flag):
     found = 5  # the four quotes and the fact's statement
     for limit, cut in ((2, True), (found - 1, True), (found, False), (found + 1, False)):
         result = story("search", "missile", "--limit", str(limit), *json_flag)
-        shown = len(json.loads(result.stdout)) if json_flag else result.stdout.count("belgorod-ukrainian-missile")
+        shown = len(json.loads(result.stdout)) if json_flag else len(re.findall(r"^\d+ ", result.stdout, re.M))
         assert shown == min(limit, found)
         assert (f"more than {limit} matches" in result.stderr) is cut, (limit, result.stderr)
 
@@ -151,8 +152,9 @@ def test_table_output_shows_fact_source_and_snippet(story, monkeypatch):
                         "--quote", "An OTR-21 Tochka-U was fired by the Ukrainian 19th missile brigade")
     out = story("search", "Tochka").stdout
     header, _, row = out.splitlines()
-    assert header.split()[:4] == ["fact", "status", "source", "type"]
-    assert row.split()[:4] == ["belgorod-ukrainian-missile", "claimed", "butusov", "claim"]
+    assert header.split()[:5] == ["seq", "fact", "status", "source", "type"]
+    seq = [e["seq"] for e in story.json("log") if e["id"] == event_id]
+    assert row.split()[:5] == [str(*seq), "belgorod-ukrainian-missile", "claimed", "butusov", "claim"]
     assert "An OTR-21 Tochka-U was fired" in row and event_id in row
     assert "\x02" not in out and "**" not in out
     monkeypatch.setenv("FORCE_COLOR", "1")

@@ -404,7 +404,7 @@ def test_python_api_verbs(tmp_path):
         log.open_fact("belgorod-tochka-u", "A Tochka-U hit the depot", parties=["ukraine"], tags=["weapon"])
         claim = log.claim("belgorod-tochka-u", "tass", quote="Tochka-U", credibility=3)
         log.confirm("belgorod-tochka-u", "tass")
-        log.deny("belgorod-tochka-u", "mod-ua", at="2099-01-01T00:00:00Z")
+        log.deny("belgorod-tochka-u", "mod-ua", at="2022-01-01T00:00:00Z")
         log.decline("belgorod-tochka-u", "mod-ua")
         retraction = log.retract(claim.id, reason="withdrawn")
         events = list(log.events())

@@ -81,7 +81,7 @@ def cli(ctx: click.Context, db: str | None, tz: str | None, utc: bool) -> None:
     Shell completion of commands, fact ids and source ids (bash; see 'factlog completion --help'):
       eval "$(_FACTLOG_COMPLETE=bash_source factlog)"
 
-    Times (--at, --as-of, --valid-at, --occurred-at, --since): ISO 8601 with an offset (2022-11-16T18:00+03:00,
+    Times (--at, --as-of, --valid-at, --occurred-at, --since, --until): ISO 8601 with an offset (2022-11-16T18:00+03:00,
     ...Z); a date, or a date and time, without one ('2022-11-16', '2022-11-16 18:00') in the zone of --tz; now,
     today or yesterday (midnight in --tz's zone, else this machine's); or a span back from now: 30s, 15m, 36h, 7d,
     2w, also written '7d ago', '7 days ago', '3 hours ago'.

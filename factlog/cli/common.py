@@ -195,3 +195,48 @@ def clock_options(command: Callable) -> Callable:
                            help="Answer with what the log held at TIME (transaction time): 2022-11-16T18:00+03:00, "
                                 "'2022-11-16 18:00' with --tz, yesterday, 7d (see factlog --help).")(command)
     return command
+
+
+def _completer(name: str) -> Callable[[click.Context, click.Parameter, str], list[Any]]:
+    """The completion of filter ``name``'s values (imported when a shell asks: completion imports this module)."""
+
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        from . import completion
+
+        return getattr(completion, COMPLETERS[name])(ctx, param, incomplete)
+
+    return complete
+
+
+COMPLETERS = {"source": "complete_sources", "type": "complete_event_types", "party": "complete_parties",
+              "tag": "complete_tags"}
+
+
+# The filters of listings (``factlog.filters`` defines what each keeps), as (name, metavar, help).
+FILTERS = {
+    "tag": ("T", "Only what is about facts tagged T."),
+    "party": ("P", "Only what is about party P: facts tracked for it, and its sources."),
+    "source": ("S", "Only what source S said or withdrew (status: the facts S spoke about)."),
+    "type": ("T", "Only events of type T, e.g. deny (status: facts with such an event)."),
+    "since": ("TIME", "Only what was said at TIME or later (the said-at time; what no source said has none)."),
+    "until": ("TIME", "Only what was said at TIME or earlier (the said-at time)."),
+}
+
+
+def filter_options(*names: str) -> Callable[[Callable], Callable]:
+    """Decorator: the filter options ``names`` (of ``FILTERS``), handed to the command as one ``where`` dict
+    (name: value or None) for ``Log.where``. Defined once, so every listing reads them the same way."""
+
+    def decorator(command: Callable) -> Callable:
+        @functools.wraps(command)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            where = {name: kwargs.pop(f"where_{name}") for name in names}
+            return command(*args, where=where, **kwargs)
+
+        for name in reversed(names):
+            metavar, help_text = FILTERS[name]
+            wrapper = click.option(f"--{name}", f"where_{name}", metavar=metavar, help=help_text,
+                                   shell_complete=_completer(name) if name in COMPLETERS else None)(wrapper)
+        return wrapper
+
+    return decorator

@@ -8,7 +8,6 @@ creating or migrating it, and quietly completes nothing when there is no log or 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -61,7 +60,7 @@ def complete_sources(ctx: click.Context, param: click.Parameter, incomplete: str
 
 
 def complete_statements(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
-    """Event ids of recent statements (what ``retract`` takes), newest first, with who said what."""
+    """Event ids and seqs of recent statements (what ``retract`` takes), newest first, with who said what."""
     from ..events import STATEMENT_TYPES
 
     def rows(log: Any) -> Iterable[tuple[str, str]]:
@@ -69,7 +68,9 @@ def complete_statements(ctx: click.Context, param: click.Parameter, incomplete: 
             data = record["data"]
             if record["type"] in STATEMENT_TYPES:
                 what = data.get("quote") or data.get("note") or ""
-                yield record["id"], _one_line(f"{record['type']} {data.get('fact')} by {data.get('source')} {what}")
+                said = _one_line(f"{record['type']} {data.get('fact')} by {data.get('source')} {what}")
+                yield record["id"], said
+                yield str(record["seq"]), said  # a seq names the event too (retract 57)
 
     return _items(ctx, incomplete, rows)
 

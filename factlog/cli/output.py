@@ -54,7 +54,7 @@ class Column(NamedTuple):
 COLUMN_KINDS = {
     "id": "key", "fact": "key", "source": "key", "type": "key", "event": "key", "kind": "key", "party": "key",
     "reliability": "key", "seq": "num", "updated": "num", "status": "status", "said at": "time",
-    "recorded at": "time", "event id": "id",
+    "recorded at": "time", "valid at": "time", "event id": "id",
 }
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from .common import clock_options, json_option, show_utc, with_log
-from .completion import complete_event_types, complete_facts, complete_sources
+from .common import clock_options, filter_options, json_option, show_utc, with_log
+from .completion import complete_facts
 
 
 def event_summary(record: dict) -> str:
@@ -49,37 +49,29 @@ def amendment_summary(kind: str, data: dict) -> str:
 
 @click.command("log")
 @click.option("--fact", "fact_id", metavar="F", help="Only events about this fact.", shell_complete=complete_facts)
-@click.option("--source", "source_id", metavar="S", help="Only events by this source.",
-              shell_complete=complete_sources)
-@click.option("--type", "event_type", metavar="T", help="Only events of this type, e.g. claim.",
-              shell_complete=complete_event_types)
+@filter_options("tag", "party", "source", "type", "since", "until")
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Only the last N matching events.")
-@click.option("--since", metavar="TIME",
-              help="Only events recorded at TIME or later: 7d, 36h, yesterday, 2022-11-16T18:00+03:00 ...")
 @click.option("--no-pager", is_flag=True, help="Print straight to the terminal (else $PAGER or less, as git does).")
 @json_option
 @with_log(write=False)
-def log_command(log: Any, fact_id: str | None, source_id: str | None, event_type: str | None,
-                limit: int | None, since: str | None, no_pager: bool, as_json: bool) -> None:
+def log_command(log: Any, fact_id: str | None, where: dict, limit: int | None, no_pager: bool,
+                as_json: bool) -> None:
     """List the events of the log, oldest first.
 
     The table streams (the first rows show at once, however long the log) and, on a terminal, goes through
     $PAGER (else less -R), never when piped.
 
     \b
-    Example:
+    Examples:
       factlog log --fact belgorod-ukrainian-missile --type claim
+      factlog log --party russia --since 2022-03-30T00:00:00+03:00
       factlog log --since 7d --limit 20
     """
-    from ..events import EVENT_CLASSES
-    from ..errors import InvalidInput
     from .output import Column, display_time, echo_json, paged, print_table
 
-    if event_type is not None and event_type not in EVENT_CLASSES:
-        raise InvalidInput(f"unknown event type {event_type!r}; known: {', '.join(EVENT_CLASSES)}")
-    from ..log import slug
-
-    records = matching_records(log, since, limit, fact=fact_id, source=source_id, type=event_type)
+    records = log.records(fact=fact_id, limit=limit, newest_first=limit is not None, where=log.where(**where))
+    if limit is not None:
+        records = reversed(list(records))  # the last N, still printed oldest first
     if as_json:
         echo_json(records)
         return
@@ -89,48 +81,35 @@ def log_command(log: Any, fact_id: str | None, source_id: str | None, event_type
             ["seq", "type", "fact", "source", Column("said at", "time", optional=2), "what",
              Column("id", "id", optional=1)],
             ([r["seq"], r["type"], r["data"].get("fact", ""), r["data"].get("source", ""),
-              display_time(r["observed_at"], utc), event_summary(r), r["id"]] for r in records),
+              display_time(r["observed_at"], utc) if r["type"] in SAID else "", event_summary(r), r["id"]]
+             for r in records),  # what no source said has no said-at time (as --since/--until read it)
             empty="no events",
         )
-
-
-def matching_records(log: Any, since: str | None, limit: int | None, **filters: Any) -> Iterable[dict]:
-    """The records ``log`` lists: filtered, recorded at ``since`` or later, the last ``limit`` of them, oldest
-    first. Imported events keep their own recording time, so ``since`` filters rather than stops at the first
-    older one."""
-    import itertools
-
-    records = log.records(**filters, limit=None if since else limit, newest_first=limit is not None)
-    if since is not None:
-        from ..times import format_time
-
-        bound = format_time(log.time(since))
-        records = (r for r in records if r["recorded_at"] >= bound)
-        if limit is not None:
-            records = itertools.islice(records, limit)
-    if limit is not None:
-        records = reversed(list(records))  # the last N, still printed oldest first
-    return records
 
 
 @click.command()
 @click.argument("fact_id", required=False, shell_complete=complete_facts)
 @clock_options
+@filter_options("tag", "party", "source", "type", "since", "until")
 @json_option
 @with_log(write=False)
 def status(log: Any, fact_id: str | None, as_of: str | None, at_seq: int | None, valid_at: str | None,
-           as_json: bool) -> None:
+           where: dict, as_json: bool) -> None:
     """What is believed about each fact (or one), now or at a point of the log's history.
+
+    A filter keeps the facts with an event that matches it: --source S the facts S spoke about, --tag T the
+    facts tagged T.
 
     \b
     Examples:
       factlog status
       factlog status belgorod-ukrainian-missile --json
       factlog status --valid-at 2022-03-30T00:00:00+03:00
+      factlog status --tag belgorod --source tass
     """
     from .output import echo_json, print_table
 
-    rows = log.status(fact_id, log.clock(as_of, at_seq, valid_at))
+    rows = log.status(fact_id, log.clock(as_of, at_seq, valid_at), log.where(**where))
     if as_json:
         echo_json(rows)
         return
@@ -153,39 +132,56 @@ def change_rows(changes: Iterable[Any], sources: dict) -> Iterator[dict]:
         }
 
 
-def print_changes(rows: Iterable[dict], as_json: bool, with_fact: bool) -> None:
-    from .output import Column, display_time, echo_json, paged, print_table
+SAID = ("claim", "confirm", "deny", "decline", "retract")  # the events a source said: they have a valid time
+
+
+def print_changes(rows: Iterable[dict], as_json: bool, with_fact: bool, chronological: bool = False) -> None:
+    """The changes as a table, with both times of each event. In recording order (the seq) "said at", blank for
+    what no source said (registrations, amendments, voids have no time in the world); in the story's order
+    (``chronological``) "valid at", the time each event is placed at in valid time. Then "recorded at", left
+    out first when the table is too wide (the seq already tells the recording order)."""
+    from .output import Column, display_time, echo_json, print_table
 
     if as_json:
         echo_json(rows)
         return
     utc = show_utc()
-    columns: list[Column | str] = ["seq", "event", *(["fact"] if with_fact else []), "source", Column("said at", "time", optional=3),
+    columns: list[Column | str] = ["seq", "event", *(["fact"] if with_fact else []), "source",
+               Column("valid at" if chronological else "said at", "time", optional=3),
                Column("recorded at", "time", optional=1), "status", "label", Column("quote", optional=2)]
-    print_table(
-        columns,
-        ([r["seq"], r["type"], *([r["fact"]] if with_fact else []), r["source_name"] or "",
-          display_time(r["observed_at"], utc), display_time(r["recorded_at"], utc), r["status"], r["label"],
-          r["quote"] or ""] for r in rows),
-        styled_columns=["status"], empty="no changes in this view",
-    )
+
+    def cells(r: dict) -> list:
+        valid_at = display_time(r["observed_at"], utc) if chronological or r["type"] in SAID else ""
+        recorded_at = display_time(r["recorded_at"], utc)
+        return [r["seq"], r["type"], *([r["fact"]] if with_fact else []), r["source_name"] or "", valid_at,
+                recorded_at, r["status"], r["label"], r["quote"] or ""]
+
+    print_table(columns, map(cells, rows), styled_columns=["status"], empty="no changes in this view")
 
 
 @click.command()
 @click.argument("fact_id", shell_complete=complete_facts)
+@click.option("--chronological", is_flag=True,
+              help="Tell the story in valid time: the fact's events in the order they were said, each with the"
+                   " status and label as of that moment.")
 @clock_options
 @json_option
 @with_log(write=False)
-def history(log: Any, fact_id: str, as_of: str | None, at_seq: int | None, valid_at: str | None,
-            as_json: bool) -> None:
-    """Each change of a fact's status or label, with the event that caused it.
+def history(log: Any, fact_id: str, chronological: bool, as_of: str | None, at_seq: int | None,
+            valid_at: str | None, as_json: bool) -> None:
+    """Each change of a fact's status or label, with the event that caused it, in recording order.
+
+    With --chronological, the fact's story in valid time instead: each event in the order it was said, with
+    the status and label as of that moment, given all the log holds (or the --as-of / --at-seq view).
 
     \b
-    Example:
+    Examples:
       factlog history belgorod-ukrainian-missile
+      factlog history belgorod-ukrainian-missile --chronological
     """
-    changes = log.history(fact_id, log.clock(as_of, at_seq, valid_at))
-    print_changes(change_rows(changes, log.source_map()), as_json, with_fact=False)
+    clock = log.clock(as_of, at_seq, valid_at)
+    changes = log.chronology(fact_id, clock) if chronological else log.history(fact_id, clock)
+    print_changes(change_rows(changes, log.source_map()), as_json, with_fact=False, chronological=chronological)
 
 
 @click.command()

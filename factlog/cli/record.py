@@ -292,16 +292,20 @@ STATEMENT_COMMANDS = (
 
 
 @click.command()
-@click.argument("event_id", shell_complete=complete_statements)
+@click.argument("event_id", metavar="EVENT", shell_complete=complete_statements)
 @click.option("--reason", help="Why the statement is withdrawn.")
 @at_option
 @quiet_option
 @with_log(write=True)
 def retract(log: Any, event_id: str, reason: str | None, at: str | None, quiet: bool) -> None:
-    """Withdraw one earlier statement, named by its event id (or a unique prefix of 8+ characters).
+    """Withdraw one earlier statement: the source took back what it said.
+
+    EVENT is the statement's seq in this log (the number tables show), its id, or a unique prefix of 8+
+    characters of the id.
 
     \b
-    Example:
+    Examples:
+      factlog retract 57 --reason "TASS withdrew its report"
       factlog retract 01a21af6-d0c5 --reason "TASS withdrew its report"
     """
     report(log.retract(event_id, reason, at=at), quiet)

@@ -60,9 +60,10 @@ def print_matches(rows: list[dict]) -> None:
     from .output import Column, Marked, print_table
 
     print_table(
-        ["fact", "status", "source", "type", Column("found in", "key", optional=2), "snippet",
+        ["seq", "fact", "status", "source", "type", Column("found in", "key", optional=2), "snippet",
          Column("event id", "id", optional=1)],
-        ([r["fact"], r["fact_status"], r["source"], r["type"], r["field"], Marked(r["snippet"]), r["event_id"]]
+        ([r["seq"], r["fact"], r["fact_status"], r["source"], r["type"], r["field"], Marked(r["snippet"]),
+          r["event_id"]]
          for r in rows),
         styled_columns=["status"], empty="no matches",
     )

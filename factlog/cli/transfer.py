@@ -14,7 +14,7 @@ from typing import IO, Any
 import click
 
 from ..errors import FactlogError, InvalidInput
-from .common import clock_options, json_option, open_for, with_log
+from .common import clock_options, filter_options, json_option, open_for, with_log
 from .completion import complete_formats
 from .progress import Progress
 
@@ -208,12 +208,13 @@ def choose_view(exporter: Any, view: str | None) -> str:
               help="beliefs (one row per fact), stances (fact x source) or events (the log). Default: beliefs, "
                    "or the format's only view.")
 @clock_options
+@filter_options("tag", "party", "source", "type", "since", "until")
 @click.option("-o", "--output", metavar="FILE",
               help="Write to FILE instead of stdout: a file atomically (a symlink is followed), a FIFO or a device"
                    " straight; - is stdout.")
 @with_log(write=False)
 def export_command(log: Any, format_name: str, view: str | None, as_of: str | None, at_seq: int | None,
-                   valid_at: str | None, output: str | None) -> None:
+                   valid_at: str | None, where: dict, output: str | None) -> None:
     """Export a view of the log as FORMAT: csv, json, markdown, jsonl, or any installed plugin's format.
 
     \b
@@ -221,13 +222,18 @@ def export_command(log: Any, format_name: str, view: str | None, as_of: str | No
       factlog export markdown -o belgorod.md
       factlog export csv --view stances --valid-at 2022-03-30T12:00:00+03:00 > stances.csv
       factlog export jsonl -o belgorod.jsonl        (the whole log; 'factlog import' reads it)
+      factlog export csv --view events --source tass --since 2022-03-30T00:00:00+03:00
+
+    The filters keep the rows of the view: events as 'factlog log' does, facts (beliefs) as 'factlog status'
+    does, and stances whose fact is kept and whose standing statement matches.
     """
     from ..exporting import ExportRequest
     from ..plugins import get_plugins
 
     plugins = get_plugins()
     exporter = plugins.exporter(format_name)
-    request = ExportRequest(log, choose_view(exporter, view), log.clock(as_of, at_seq, valid_at))
+    request = ExportRequest(log, choose_view(exporter, view), log.clock(as_of, at_seq, valid_at),
+                            where=log.where(**where))
     provider = plugins.plugin_of(exporter.name)
     if output is None or output == "-":
         sys.stdout.flush()

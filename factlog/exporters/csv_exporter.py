@@ -184,7 +184,7 @@ def write_events(rows: Iterable[tuple], stream: IO[str], batch: int = 512) -> No
 
 def write(request: ExportRequest, stream: IO[str]) -> None:
     if request.view == "events":
-        write_events(event_tuples(request.log, request.clock), stream)
+        write_events(event_tuples(request.log, request.clock, request.where), stream)
     else:
         write_rows(request.rows(), columns(request.view), stream)
 

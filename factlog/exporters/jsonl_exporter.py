@@ -34,7 +34,7 @@ def dumps(record: Mapping[str, Any]) -> str:
 def write(request: ExportRequest, stream: IO[str]) -> None:
     # Each line is written from the stored columns: what dumps() of request.rows() gives, at a sixth of the cost
     # (the log holds no lone surrogates, so there is nothing for dumps to refuse).
-    for row in request.log.event_rows(request.clock):
+    for row in request.log.event_rows(request.clock, request.where):
         stream.write(wire_line(row) + "\n")
 
 

@@ -17,6 +17,7 @@ from .. import beliefs as bl
 from .. import events as ev
 from ..clock import NOW, Clock
 from ..errors import Conflict, InvalidInput, NotFound
+from ..filters import EventFilter
 from . import checks
 from .chain import GENESIS, ChainRow
 from .fact_cache import FactStateCache
@@ -180,8 +181,13 @@ class LogStore(abc.ABC):
     @abc.abstractmethod
     def event_rows(self, *, fact: str | None = None, source: str | None = None, type: str | None = None,
                    clock: Clock = NOW, limit: int | None = None, newest_first: bool = False,
-                   event_id: str | None = None) -> Iterator[tuple]:
-        """The stored events as ``EVENT_COLUMNS`` tuples (``data`` as stored JSON text), filtered, in seq order."""
+                   event_id: str | None = None, where: EventFilter | None = None) -> Iterator[tuple]:
+        """The stored events as ``EVENT_COLUMNS`` tuples (``data`` as stored JSON text), filtered (``where``: as
+        ``factlog.filters`` defines), in seq order."""
+
+    @abc.abstractmethod
+    def matching_facts(self, where: EventFilter, clock: Clock = NOW) -> list[str]:
+        """The ids of the facts with an event that matches ``where`` in the view ``clock`` names, in id order."""
 
     @abc.abstractmethod
     def fold_rows(self, clock: Clock, fact: str | None) -> Iterator[tuple]:
@@ -293,6 +299,8 @@ class LogStore(abc.ABC):
             if tuple(stored[1:]) != content:
                 raise Conflict(f"event {event.id} is already in the log with different content; refused")
             return self.event(event.id), False
+        # a rule for new recordings, not replayed by verify: a log an older factlog wrote stays readable
+        checks.refuse_future(event)
         if merge:
             existing = checks.registered_alike(event, self)
             if existing is not None:
@@ -417,19 +425,15 @@ class LogStore(abc.ABC):
             return row_to_event(row)
         raise NotFound(f"no event at seq {seq}")
 
-    def full_event_id(self, given: str, shortest: int = 8) -> str:
-        """The id of the one event whose id is ``given`` or starts with it (at least ``shortest`` characters).
+    def resolve_event(self, given: str | int) -> str:
+        """The id of the event ``given`` names (DESIGN "Event references"): a bare number is its ``seq`` in this
+        log; else its full id (which always wins), or a unique prefix of at least ``SHORTEST_PREFIX`` characters.
+        An ambiguous reference is an error listing the candidates with their seq."""
+        from .references import resolve
 
-        Tables show ids shortened; a unique prefix is enough to name an event, as with git's hashes.
-        """
-        if len(given) < shortest or not _encodable(given):
-            return given  # too short to be a prefix, or not text a database can hold: the checks word the error
-        if self.content_by_id(given) is not None:
-            return given
-        found = self.event_ids_from(given, 2)
-        if len(found) > 1:
-            raise InvalidInput(f"event id {given!r} is ambiguous: it starts {found[0]} and {found[1]}")
-        return found[0] if found else given
+        return resolve(self, given)
+
+    full_event_id = resolve_event  # the name callers knew before references took seqs
 
     def event(self, event_id: str) -> ev.Event:
         for row in self.event_rows(event_id=event_id):
@@ -477,14 +481,6 @@ class LogStore(abc.ABC):
         from .audit import verify
 
         return verify(self, head)
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 __all__ = ["LogStore", "GENESIS", "BULK_AFTER"]

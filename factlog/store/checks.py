@@ -106,6 +106,24 @@ def locate(event: ev.Event, log: Lookups, merge: bool = False) -> tuple[str | No
 
 _WHAT = {"sources": "source", "facts": "fact", "parties": "party"}
 
+# How much later than its recording an event's time may be: the clocks of two analysts' machines may differ a
+# little, a typo (2030 for 2022) is years.
+CLOCK_SKEW = dt.timedelta(minutes=5)
+# What the analyst dates: what a source said or withdrew (valid time), and amendments. Registrations and voids are
+# about the record itself.
+DATED = (ev.Statement, ev.Retract, ev.FactReworded, ev.FactAmended, ev.SourceAmended, ev.PartyAmended)
+
+
+def refuse_future(event: ev.Event) -> None:
+    """A statement, retraction or amendment cannot be dated later than its recording (``recorded_at``: now for a
+    new event, the record's own time for an imported one), beyond ``CLOCK_SKEW``."""
+    # a difference of two times never overflows, where recorded_at + 5 minutes would in the year 9999
+    if isinstance(event, DATED) and event.observed_at - event.recorded_at > CLOCK_SKEW:
+        raise InvalidInput(
+            f"the {event.TYPE}'s time {format_time(event.observed_at)} is in the future: it is more than"
+            f" {CLOCK_SKEW.seconds // 60} minutes after it was recorded ({format_time(event.recorded_at)})",
+            code="future-time")
+
 
 def require(log: Lookups, table: str, key: str) -> None:
     if not log.known(table, key):

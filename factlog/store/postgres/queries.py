@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 
 from ...clock import Clock
+from ...filters import EventFilter
 from ...times import format_time
 from ..folding import FOLD_COLUMNS
 
@@ -21,11 +22,15 @@ MAX_INT = 2**63 - 1  # a larger count or seq means "everything": clamp it rather
 PAGE = 2000
 
 
-def event_filter(log: str, clock: Clock, **equal: Any) -> tuple[str, list]:
+def event_filter(log: str, clock: Clock, where: EventFilter | None = None, **equal: Any) -> tuple[str, list]:
     """The WHERE clause (fixed text) and its parameters for the log's events equal to ``equal`` (column: value,
-    None for any) in the view ``clock`` names."""
+    None for any) that match ``where``, in the view ``clock`` names."""
     clauses: list[str] = ["log = %s"]
     params: list[Any] = [log]
+    if where is not None:
+        more, values = filter_clauses(log, where)
+        clauses += more
+        params += values
     for column, value in equal.items():
         if value is not None:
             clauses.append(f"{column} = %s")  # column names come from this module's callers, never from input
@@ -41,6 +46,45 @@ def event_filter(log: str, clock: Clock, **equal: Any) -> tuple[str, list]:
         clauses.append("(type NOT IN ('claim','confirm','deny','decline','retract') OR observed_at <= %s)")
         params.append(format_time(clock.valid_at))
     return " AND ".join(clauses), params
+
+
+# The conditions of ``factlog.filters.EventFilter`` (its docstring says what each means), as on SQLite: tags and
+# parties are read from the facts and sources tables (as they are now).
+TAGGED = "fact IN (SELECT f.id FROM facts f WHERE f.log = %s AND f.tags::jsonb ? %s)"
+OF_PARTY = ("(fact IN (SELECT f.id FROM facts f WHERE f.log = %s AND f.parties::jsonb ? %s)"
+            " OR source IN (SELECT s.id FROM sources s WHERE s.log = %s AND s.party = %s))")
+SAID = "type IN ('claim', 'confirm', 'deny', 'decline', 'retract')"
+
+
+def filter_clauses(log: str, where: EventFilter) -> tuple[list[str], list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if where.tag is not None:
+        clauses.append(TAGGED)
+        params += [log, where.tag]
+    if where.party is not None:
+        clauses.append(OF_PARTY)
+        params += [log, where.party, log, where.party]
+    for column, value in (("source", where.source), ("type", where.type)):
+        if value is not None:
+            clauses.append(f"{column} = %s")  # a column name from this list, never from input
+            params.append(value)
+    if where.since is not None or where.until is not None:
+        clauses.append(SAID)
+    if where.since is not None:
+        clauses.append("observed_at >= %s")
+        params.append(format_time(where.since))
+    if where.until is not None:
+        clauses.append("observed_at <= %s")
+        params.append(format_time(where.until))
+    return clauses, params
+
+
+def matching_facts(conn: psycopg.Connection, log: str, where: EventFilter, clock: Clock) -> list[str]:
+    """The facts with an event that matches ``where`` in the view ``clock`` names, in id order."""
+    condition, params = event_filter(log, clock, where)
+    sql = f"SELECT DISTINCT fact FROM events WHERE {condition} AND fact IS NOT NULL ORDER BY fact"
+    return [row[0] for row in conn.execute(sql, params)]
 
 
 def paged(conn: psycopg.Connection, select: str, where: str, params: Sequence[Any], keys: str,

@@ -23,6 +23,7 @@ from ... import beliefs as bl
 from ... import events as ev
 from ...clock import NOW, Clock
 from ...errors import FactlogError, IntegrityError, LogUnavailable
+from ...filters import EventFilter
 from ..base import LogStore
 from ..chain import GENESIS, ChainRow
 from ..pending import Pending
@@ -265,9 +266,13 @@ class PostgresStore(LogStore):
 
     def event_rows(self, *, fact: str | None = None, source: str | None = None, type: str | None = None,
                    clock: Clock = NOW, limit: int | None = None, newest_first: bool = False,
-                   event_id: str | None = None) -> Iterator[tuple]:
-        where, params = queries.event_filter(self.log, clock, id=event_id, fact=fact, source=source, type=type)
-        return queries.event_rows(self.conn, where, params, limit, newest_first)
+                   event_id: str | None = None, where: EventFilter | None = None) -> Iterator[tuple]:
+        condition, params = queries.event_filter(self.log, clock, where, id=event_id, fact=fact, source=source,
+                                                 type=type)
+        return queries.event_rows(self.conn, condition, params, limit, newest_first)
+
+    def matching_facts(self, where: EventFilter, clock: Clock = NOW) -> list[str]:
+        return queries.matching_facts(self.conn, self.log, where, clock)
 
     def fold_rows(self, clock: Clock, fact: str | None) -> Iterator[tuple]:
         return queries.fold_rows(self.conn, self.log, clock, fact)

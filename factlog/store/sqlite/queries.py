@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from ...clock import Clock
+from ...filters import SAID_TYPES, EventFilter
 from ...times import format_time
 from ..folding import FOLD_COLUMNS
 
@@ -25,10 +26,13 @@ def fact_column(fact: str | None, clock: Clock) -> str:
     return "+fact" if fact is None and (clock.at_seq is not None or clock.as_of is not None) else "fact"
 
 
-def event_filter(clock: Clock, **equal: Any) -> tuple[str, list]:
+def event_filter(clock: Clock, where: EventFilter | None = None, **equal: Any) -> tuple[str, list]:
     """The WHERE clause (fixed text) and its parameters for events equal to ``equal`` (column: value, None
-    for any) in the view ``clock`` names."""
-    clauses, params = ["1 = 1"], []
+    for any) that match ``where``, in the view ``clock`` names."""
+    clauses: list[str] = ["1 = 1"]
+    params: list[Any] = []
+    if where is not None:
+        clauses, params = filter_clauses(where)
     for column, value in equal.items():
         if value is not None:
             clauses.append(f"{column} = ?")  # column names come from this module's callers, never from input
@@ -44,6 +48,48 @@ def event_filter(clock: Clock, **equal: Any) -> tuple[str, list]:
         clauses.append("(type NOT IN ('claim','confirm','deny','decline','retract') OR observed_at <= ?)")
         params.append(format_time(clock.valid_at))
     return " AND ".join(clauses), params
+
+
+# The conditions of ``factlog.filters.EventFilter`` (its docstring says what each means). Tags and parties are
+# read from the facts and sources tables (as they are now); the subqueries give fact ids, which the (fact, seq)
+# index serves.
+TAGGED = "fact IN (SELECT f.id FROM facts f, json_each(f.tags) t WHERE t.value = ?)"
+OF_PARTY = ("(fact IN (SELECT f.id FROM facts f, json_each(f.parties) p WHERE p.value = ?)"
+            " OR source IN (SELECT s.id FROM sources s WHERE s.party = ?))")
+SAID = f"type IN ({', '.join(repr(t) for t in SAID_TYPES)})"
+
+
+def filter_clauses(where: EventFilter) -> tuple[list[str], list]:
+    clauses: list[str] = ["1 = 1"]
+    params: list = []
+    if where.tag is not None:
+        clauses.append(TAGGED)
+        params.append(where.tag)
+    if where.party is not None:
+        clauses.append(OF_PARTY)
+        params += [where.party, where.party]
+    if where.source is not None:
+        clauses.append("source = ?")
+        params.append(where.source)
+    if where.type is not None:
+        clauses.append("type = ?")
+        params.append(where.type)
+    if where.since is not None or where.until is not None:
+        clauses.append(SAID)
+    if where.since is not None:
+        clauses.append("observed_at >= ?")
+        params.append(format_time(where.since))
+    if where.until is not None:
+        clauses.append("observed_at <= ?")
+        params.append(format_time(where.until))
+    return clauses, params
+
+
+def matching_facts(conn: sqlite3.Connection, where: EventFilter, clock: Clock) -> list[str]:
+    """The facts with an event that matches ``where`` in the view ``clock`` names, in id order."""
+    condition, params = event_filter(clock, where)
+    sql = f"SELECT DISTINCT fact FROM events WHERE {condition} AND fact IS NOT NULL ORDER BY fact"
+    return [row[0] for row in conn.execute(sql, params)]
 
 
 def event_rows(conn: sqlite3.Connection, where: str, params: Sequence[Any], limit: int | None = None,
