@@ -295,7 +295,7 @@ class Log:
 
     def settings(self, clock: Clock = NOW) -> dict[str, str]:
         """The log's settings (key: latest value) in the view of transaction time ``clock`` names."""
-        return {key: event.value for key, event in self.setting_events(clock).items()}
+        return {key: event.value for key, event in self.setting_events(clock).items() if event.value is not None}
 
     def setting_events(self, clock: Clock = NOW) -> dict[str, ev.SettingChanged]:
         """Each setting that has a value, with the event that gave it (for its time), by key."""
