@@ -20,7 +20,7 @@ def table(log_path, *args, columns="100"):
     return result.stdout
 
 
-@pytest.mark.parametrize("columns", ["60", "100", "200"])
+@pytest.mark.parametrize("columns", ["30", "60", "100", "200"])
 @pytest.mark.parametrize("hostile", [False, True])
 def test_the_fast_layout_is_rich_layout(tmp_path, monkeypatch, columns, hostile):
     log_path = build_sample_log(tmp_path / "sample.db", hostile=hostile)
@@ -83,3 +83,15 @@ def test_a_terminal_pages_through_pager_and_a_pipe_never(tmp_path):
                            text=True, env={**os.environ, **env}, check=True)
     assert not paged.exists() and piped.stdout == table(log_path)
     assert on_a_terminal(["--db", str(log_path), "log", "--json"], env) and not paged.exists()
+
+
+@pytest.mark.parametrize("columns", ["50", "100"])
+def test_cyrillic_and_wide_text_lay_out_as_rich_does(tmp_path, monkeypatch, columns):
+    log_path = build_sample_log(tmp_path / "sample.db")
+    for quote in ("Взрыв на складе боеприпасов под Белгородом, сообщил губернатор Гладков в своём Telegram-канале",
+                  "Ракета «Точка-У» — так пишет Бутусов", "東京 で 爆発 が あった と 報道 された " * 3,
+                  "emoji 🚀 in a long quote that wraps past the column width of the table", "e\u0301tat combining"):
+        invoke(log_path, "claim", "belgorod-explosion", "--source", "tass", "--quote", quote)
+    fast = table(log_path, columns=columns)
+    monkeypatch.setattr(output, "_plain_row", lambda spec, widths, row: None)
+    assert table(log_path, columns=columns) == fast

@@ -83,24 +83,30 @@ def test_install_list_export_uninstall_claimreview(env, tmp_path):
     env.factlog("plugins", "install", project)
 
     [listed] = env.json("plugins", "list", "--json")
-    assert listed["distribution"] == "factlog-claimreview" and listed["version"] == "0.1.0"
+    assert listed["distribution"] == "factlog-claimreview" and listed["version"] == "0.2.0"
     assert listed["exporters"] == ["claimreview"] and listed["hooks"] == ["register_exporters"]
     assert listed["error"] is None and listed["builtin"] is False
 
-    reviews = json.loads(env.factlog("export", "claimreview").stdout)
     status = env.json("status", "--json")
-    assert [(r["identifier"], r["claimReviewed"], r["reviewRating"]["name"], r["reviewRating"]["alternateName"])
-            for r in reviews] == [(s["fact"], s["statement"], s["status"], s["label"]) for s in status]
+    env.factlog("config", "set", "publisher.name", "Desk")
+    env.factlog("config", "set", "claimreview.url", "https://desk.example/{fact}")
+    for row in status:  # only the facts the analyst rated are published
+        env.factlog("config", "set", f"claimreview.rating.{row['fact']}", "mixed")
+    reviews = json.loads(env.factlog("export", "claimreview").stdout)
+    assert [(r["identifier"], r["claimReviewed"], r["reviewBody"], r["reviewRating"]["ratingValue"], r["url"])
+            for r in reviews] == [(s["fact"], s["statement"], s["label"], 3, f"https://desk.example/{s['fact']}")
+                                  for s in status]
     for review, row in zip(reviews, status):
         asserting = {source for source, stance in row["sources"].items() if stance == "asserts"}
-        authors = {author["identifier"] for author in review["itemReviewed"].get("author", [])}
+        authors = review["itemReviewed"].get("author", [])
+        authors = {author["identifier"] for author in (authors if isinstance(authors, list) else [authors])}
         assert authors == asserting or (not asserting and row["status"] in ("denied", "retracted", "open"))
 
     # -U reinstalls a newer build of the same project over the installed one
     pyproject = project / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace('version = "0.1.0"', 'version = "0.1.1"'))
+    pyproject.write_text(pyproject.read_text().replace('version = "0.2.0"', 'version = "0.2.1"'))
     env.factlog("plugins", "install", "-U", project)
-    assert [p["version"] for p in env.json("plugins", "list", "--json")] == ["0.1.1"]
+    assert [p["version"] for p in env.json("plugins", "list", "--json")] == ["0.2.1"]
 
     env.factlog("plugins", "uninstall", "-y", "factlog-claimreview")
     assert env.json("plugins", "list", "--json") == []

@@ -188,7 +188,8 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print a JSON
 def clock_options(command: Callable) -> Callable:
     """--as-of / --at-seq (transaction time) and --valid-at (valid time), combinable."""
     command = click.option("--valid-at", metavar="TIME",
-                           help="Count only what sources had said by TIME (valid time). TIME: ISO 8601, 7d, yesterday ...")(command)
+                           help="Count only what sources had said by TIME (valid time). TIME: ISO 8601, 7d, "
+                                "yesterday ...")(command)
     command = click.option("--at-seq", type=click.IntRange(min=0), metavar="N",
                            help="Answer with the first N events of the log (transaction time).")(command)
     command = click.option("--as-of", metavar="TIME",

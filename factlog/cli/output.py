@@ -249,6 +249,10 @@ def _print_batch(out: Any, spec: list[Column], widths: list[int | None], cells: 
     """One batch of rows: plain rows (ASCII text, no styles) are laid out here as rich would lay them out, at a
     fraction of its cost (``log`` prints 200,000 rows); a row that needs rich (wide characters, marks, colours)
     goes through it, in the same widths."""
+    kept = [w for w in widths if w is not None]
+    if sum(kept) + GAP * (len(kept) - 1) > out.width:  # too narrow even after giving way: rich shares it out
+        _print_rich(out, spec, widths, cells, title, header)
+        return
     if header:
         _print_rich(out, spec, widths, [], title, header=True)
     plain: list[str] = []
@@ -301,8 +305,13 @@ def _plain_row(spec: list[Column], widths: list[int | None], row: list[Any]) -> 
 
 
 def _narrow(text: str) -> bool:
-    """Whether every character of ``text`` takes one column: ASCII, and the … that shortened ids carry."""
-    return text.isascii() or text.replace("…", "").isascii()
+    """Whether every character of ``text`` takes one column (ASCII, Cyrillic, the … of shortened ids ...): then
+    its length is its width. Wide (CJK, emoji) and zero-width characters leave the row to rich."""
+    if text.isascii():
+        return True
+    from rich.cells import cell_len
+
+    return cell_len(text) == len(text) and all(char.isprintable() for char in text)
 
 
 def _wrap(text: str, width: int) -> list[str] | None:

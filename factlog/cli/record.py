@@ -42,8 +42,8 @@ def quiet_option(command: Any) -> Any:
 
 
 at_option = click.option("--at", metavar="TIME",
-                         help="When the source said it: ISO 8601 with an offset, or 3h, yesterday ... (see factlog --help); "
-                              "default: now.")
+                         help="When the source said it: ISO 8601 with an offset, or 3h, yesterday ... "
+                              "(see factlog --help); default: now.")
 
 
 @click.command()

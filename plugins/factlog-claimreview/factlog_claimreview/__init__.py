@@ -60,7 +60,7 @@ def write(request: ExportRequest, stream: IO[str]) -> None:
             unrated.append(belief.fact)
             continue
         review = claim_review(belief, sources, request.history(belief.fact), rating, publisher or {},
-                              settings["claimreview.url"].value, parties)
+                              settings["claimreview.url"].value or "", parties)
         stream.write(separator + json.dumps(review, ensure_ascii=False, allow_nan=False))
         separator = ",\n"
     stream.write("\n]\n")
