@@ -23,7 +23,7 @@ import factlog
 from factlog.cli import cli
 from factlog.errors import FactlogError
 from factlog.store import GENESIS
-from factlog.times import parse_time, parse_user_time
+from factlog.times import parse_user_time
 
 EXAMPLES = int(os.environ.get("FACTLOG_FUZZ_EXAMPLES", "300"))  # per test; four tests: 1,200 cases in CI
 TIME_LIMIT = 5.0  # seconds; answers take milliseconds, this only catches a hang
