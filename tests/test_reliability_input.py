@@ -507,7 +507,7 @@ def test_each_limit_is_enforced_with_a_clear_error(tmp_path, what, command, limi
 
 
 def test_an_import_line_over_4_mib_is_refused_with_its_number(story, tmp_path):
-    from factlog.exporters.jsonl_exporter import MAX_LINE_BYTES
+    from factlog.events.jsonlines import MAX_LINE_BYTES
 
     record = good_record(1)
     record["data"]["quote"] = "q" * MAX_LINE_BYTES
@@ -521,7 +521,7 @@ def test_an_import_line_over_4_mib_is_refused_with_its_number(story, tmp_path):
 
 def test_the_readme_states_the_limits_the_code_enforces():
     from factlog import events
-    from factlog.exporters.jsonl_exporter import MAX_LINE_BYTES
+    from factlog.events.jsonlines import MAX_LINE_BYTES
 
     readme = open(os.path.join(os.path.dirname(__file__), "..", "README.md"), encoding="utf-8").read()
     limits = readme[readme.index("## Limits"):]

@@ -289,7 +289,7 @@ def import_command(ctx: click.Context, file: str, as_json: bool) -> None:
       factlog export jsonl -o mine.jsonl          (on one machine)
       factlog --db theirs.db import mine.jsonl    (on another: the two logs merge)
     """
-    from ..exporters.jsonl_exporter import read_records
+    from ..events.jsonlines import read_records
 
     with open_input(file) as (stream, size):
         log = open_for(ctx, write=True)
@@ -356,18 +356,9 @@ def push_command(log: Any, url: str, as_json: bool) -> None:
     Example:
       factlog push team.db                     (then a colleague: factlog pull team.db)
     """
-    from ..sync import shown
-
-    span = _Span(Progress("pushing", unit="events"))
-    try:
-        new, known = log.push(url, span.placed, span.seen)
-    finally:
-        span.progress.close()
-    if as_json:
-        _echo_counts(new, known)
-        return
-    where = f" ({span.where()} there)" if new else ""
-    click.echo(f"pushed {_plural(new)} to {shown(url)}{where}; {known} already there")
+    _copy(log.push, url, "pushing", as_json,
+          lambda new, known, span, shown: f"pushed {_plural(new)} to {shown}{span and f' ({span} there)'};"
+                                         f" {known} already there")
 
 
 @click.command("pull")
@@ -385,24 +376,27 @@ def pull_command(log: Any, url: str, as_json: bool) -> None:
     Example:
       factlog pull team.db
     """
+    _copy(log.pull, url, "pulling", as_json,
+          lambda new, known, span, shown: f"pulled {_plural(new)} from {shown}{span and f' ({span})'};"
+                                         f" {known} already in the log")
+
+
+def _copy(verb: Callable[..., tuple[int, int]], url: str, label: str, as_json: bool,
+          said: Callable[[int, int, str, str], str]) -> None:
+    """Push or pull (``verb``) with a progress bar on a terminal; print the counts, or what ``said`` words."""
     from ..sync import shown
 
-    span = _Span(Progress("pulling", unit="events"))
+    span = _Span(Progress(label, unit="events"))
     try:
-        new, known = log.pull(url, span.placed, span.seen)
+        new, known = verb(url, span.placed, span.seen)
     finally:
         span.progress.close()
     if as_json:
-        _echo_counts(new, known)
+        from .read import echo_object
+
+        echo_object({"new": new, "known": known})
         return
-    where = f" ({span.where()})" if new else ""
-    click.echo(f"pulled {_plural(new)} from {shown(url)}{where}; {known} already in the log")
-
-
-def _echo_counts(new: int, known: int) -> None:
-    from .read import echo_object
-
-    echo_object({"new": new, "known": known})
+    click.echo(said(new, known, span.where() if new else "", shown(url)))
 
 
 def register(group: click.Group) -> None:

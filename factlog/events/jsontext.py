@@ -22,13 +22,13 @@ def canonical_json(value: Any) -> str:
 
 
 def _refuse_constant(name: str) -> float:
-    raise ValueError(f"{name} is not allowed in factlog JSON")
+    raise ValueError(f"{name} is not allowed")
 
 
 def _finite_float(text: str) -> float:
     number = float(text)
     if math.isinf(number):
-        raise ValueError("number out of range")
+        raise ValueError(f"number {text} is out of range")
     return number
 
 
@@ -41,6 +41,11 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+# json's decoder, refusing NaN, Infinity, out-of-range numbers and a key given twice in one object.
+STRICT_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float,
+                                  object_pairs_hook=_unique_keys)
+
+
 def strict_json_loads(text: str | bytes) -> Any:
     """json.loads that refuses NaN, Infinity, out-of-range numbers and a key given twice in one object."""
-    return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float, object_pairs_hook=_unique_keys)
+    return STRICT_DECODER.decode(text.decode("utf-8") if isinstance(text, bytes) else text)

@@ -7,7 +7,7 @@ as stored, so ``factlog import`` can merge it into another log and check each re
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import IO, Any
 
 import orjson
@@ -21,7 +21,6 @@ from factlog.views import event_record as record_of
 from .text import has_surrogate
 
 EVENT_KEYS = columns("events")
-MAX_LINE_BYTES = 4 * 1024 * 1024  # an event holds at most a few 20,000-character texts
 
 
 def dumps(record: Mapping[str, Any]) -> str:
@@ -50,67 +49,6 @@ def wire_line(row: tuple) -> str:
         return orjson.dumps(record).decode("utf-8")
     except TypeError:  # a column that is not text or a small integer, or a lone surrogate: the careful path
         return dumps(record_of(row))
-
-
-# --- reading -----------------------------------------------------------------------------------------------
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed")
-
-
-def _finite(text: str) -> float:
-    number = float(text)
-    if number in (float("inf"), float("-inf")):
-        raise ValueError(f"number {text} is out of range")
-    return number
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"key {key!r} appears twice")
-        result[key] = value
-    return result
-
-
-_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite, object_pairs_hook=_unique_keys)
-
-
-def parse_line(raw: bytes, number: int) -> dict[str, Any] | None:
-    """One line of a JSON Lines file as a JSON object (None for a blank line); errors name the line."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"line {number} is not valid UTF-8 (byte {raw[exc.start]:#04x} at column "
-                           f"{exc.start + 1})") from None
-    if number == 1:
-        text = text.removeprefix("\ufeff")
-    if not text.strip(" \t\r\n"):  # JSON's whitespace only: str.strip() would also skip a line of \x1c or \x85
-        return None
-    try:
-        value = _DECODER.decode(text)
-    except (ValueError, RecursionError) as exc:
-        raise InvalidInput(f"line {number} is not valid JSON: {exc}") from None
-    if not isinstance(value, dict):
-        raise InvalidInput(f"line {number} is not a JSON object but {type(value).__name__}")
-    return value
-
-
-def read_records(stream: IO[bytes] | Any) -> Iterator[tuple[int, dict[str, Any]]]:
-    """The records of a JSON Lines file with their line numbers, read line by line (memory: one line)."""
-    number = 0
-    while True:
-        raw = stream.readline(MAX_LINE_BYTES + 1)
-        if not raw:
-            return
-        number += 1
-        if len(raw) > MAX_LINE_BYTES:
-            raise InvalidInput(f"line {number} is longer than {MAX_LINE_BYTES // (1024 * 1024)} MiB")
-        record = parse_line(raw, number)
-        if record is not None:
-            yield number, record
 
 
 @hookimpl
