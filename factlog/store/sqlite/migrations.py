@@ -115,6 +115,16 @@ def m007_parties(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_events_who ON events (type, seq) WHERE fact IS NULL")
 
 
+def m008_projection_foreign_keys(db: sqlite_utils.Database) -> None:
+    """The projection tables again, now with their foreign keys (beliefs and stances to facts and sources), for
+    Datasette's links. They are only projections: dropped here, they are refilled from the events when the log
+    is opened (they are then behind the log)."""
+    from .schema import create_projection_tables, drop_projection_tables
+
+    drop_projection_tables(db)
+    create_projection_tables(db)
+
+
 STEPS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("m001_events", m001_events),
     ("m002_projections", m002_projections),
@@ -123,6 +133,7 @@ STEPS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("m005_search_index", m005_search_index),
     ("m006_chain_link", m006_chain_link),
     ("m007_parties", m007_parties),
+    ("m008_projection_foreign_keys", m008_projection_foreign_keys),
 )
 NAMES = tuple(name for name, _ in STEPS)
 

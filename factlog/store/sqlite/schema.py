@@ -12,7 +12,11 @@ PROJECTION_TABLES = ("sources", "facts", "beliefs", "stances", "projection_state
 
 def create_projection_tables(db: sqlite_utils.Database, indexes: bool = True) -> None:
     """Create the tables; with ``indexes=False`` their secondary indexes are left to ``create_projection_indexes``
-    (a rebuild fills the tables first: one sort per index instead of an insert at a random place per row)."""
+    (a rebuild fills the tables first: one sort per index instead of an insert at a random place per row).
+
+    Beliefs and stances declare their foreign keys to facts and sources so that Datasette and sqlite-utils link
+    them; factlog never turns SQLite's enforcement on (the fold is what keeps them consistent, and ``verify``
+    checks it)."""
     db.table("sources").create(
         {"id": str, "name": str, "kind": str, "party": str, "reliability": str, "url": str, "seq": int}, pk="id"
     )
@@ -25,6 +29,7 @@ def create_projection_tables(db: sqlite_utils.Database, indexes: bool = True) ->
             "updated_seq": int, "statement_count": int, "standing_count": int, "withdrawn_count": int,
         },
         pk="fact",
+        foreign_keys=[("fact", "facts", "id")],
     )
     db.table("stances").create(
         {
@@ -32,6 +37,7 @@ def create_projection_tables(db: sqlite_utils.Database, indexes: bool = True) ->
             "quote": str, "url": str,
         },
         pk=("fact", "source"),
+        foreign_keys=[("fact", "facts", "id"), ("source", "sources", "id")],
     )
     db.table("projection_state").create({"name": str, "last_seq": int}, pk="name")
     create_parties_table(db)

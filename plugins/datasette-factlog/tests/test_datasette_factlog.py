@@ -237,3 +237,13 @@ def test_the_metadata_alone_serves_datasette_without_the_plugin(seed_log, tmp_pa
                             env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert [r["reliability"] for r in json.loads(result.stdout)][:4] == ["B", "B", "B", "B"]
+
+
+def test_stances_and_beliefs_link_to_their_facts_and_sources(seed_log):
+    """The projection tables declare their foreign keys (migration m008), so Datasette links each stance to its
+    source and fact, and labels the source by its name."""
+    path = "/belgorod/stances.json?_labels=on&_shape=objects"
+    body = rows(fetch([path], seed_log)[path])
+    by_source = {row["source"]["value"]: row for row in body["rows"]}
+    assert by_source["gladkov"]["source"]["label"] == "Vyacheslav Gladkov"
+    assert all(isinstance(row["fact"], dict) and row["fact"]["value"] for row in body["rows"])
