@@ -517,6 +517,7 @@ def check_chronology(events: Sequence[ev.Event], fact: str) -> None:
 @example(CORRECTED_STORY, ([3, 7, 9], [15, 25, 60]))
 @given(corrected_stories, st.tuples(st.lists(st.integers(0, 80), min_size=1, max_size=3),
                                     st.lists(st.integers(-1, 300), min_size=1, max_size=3)))
+@pytest.mark.slow
 def test_voids_and_amendments_fold_as_the_model_says_on_both_clocks(story_spec, view_spec):
     sources, facts, steps = story_spec
     story = MemoryStory(sources, facts)

@@ -1,5 +1,6 @@
 """Several processes append to one log file at the same time: nothing lost, duplicated or forked."""
 
+import pytest
 import multiprocessing
 import sqlite3
 import time
@@ -65,6 +66,7 @@ def run_workers(path, target=append_claims):
     return reports
 
 
+@pytest.mark.slow
 def test_four_processes_append_250_claims_each(tmp_path):
     path = tmp_path / "shared.db"
     setup = setup_log(path)
@@ -109,6 +111,7 @@ def test_four_processes_append_250_claims_each(tmp_path):
     assert elapsed < 60, f"{WORKERS * CLAIMS_EACH} concurrent appends took {elapsed:.1f}s"
 
 
+@pytest.mark.slow
 def test_four_processes_create_one_new_log_at_once(tmp_path):
     path = tmp_path / "new.db"
     reports = run_workers(path, target=create_and_register)

@@ -146,6 +146,7 @@ def test_hostile_text_is_exported_safely(fmt, name, statement, quote, note, url)
 any_text = st.text(st.one_of(st.characters(), st.integers(0xD800, 0xDFFF).map(chr)), max_size=60)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(text=any_text)
 def test_inline_text_renders_as_itself_in_a_table_cell_and_a_paragraph(text):

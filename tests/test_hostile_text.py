@@ -75,6 +75,7 @@ def no_raw_controls(args, result):
     assert result.exception is None or isinstance(result.exception, SystemExit), (args, repr(result.exception))
 
 
+@pytest.mark.slow
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(name=hostile, statement=hostile, quote=hostile, note=hostile, reason=hostile)
 def test_no_raw_control_character_reaches_stdout_or_stderr(name, statement, quote, note, reason):

@@ -277,6 +277,7 @@ def test_uninstall_loads_no_plugin(spy, invoke):
     assert "factlog: plugin" not in result.stderr
 
 
+@pytest.mark.slow
 def test_install_loads_no_plugin_and_pip_failure_is_one_error_line(spy, invoke, tmp_path):
     result = invoke("plugins", "install", str(tmp_path / "no-such-project"), code=1)
     assert not spy.exists()

@@ -7,6 +7,7 @@ import json
 import shutil
 
 from click.testing import CliRunner
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -78,6 +79,7 @@ def pull(into, origin) -> None:
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(shared=operations, alice_ops=operations, bob_ops=operations)
 def test_merging_either_way_gives_the_same_beliefs(tmp_path_factory, shared, alice_ops, bob_ops):

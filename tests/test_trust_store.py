@@ -156,6 +156,7 @@ EDITS = st.sampled_from([
 ])
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edit=EDITS, row=st.integers(min_value=0, max_value=5))
 def test_verify_catches_any_single_field_edit_of_a_projection_table(tmp_path_factory, edit, row):
