@@ -14,6 +14,10 @@ from factlog.cli import cli, output
 from factlog.testing import build_sample_log, invoke
 
 
+# these lay out thousands of rows both ways to compare them: the full suite runs them, not the quick loop
+pytestmark = pytest.mark.slow
+
+
 def table(log_path, *args, columns="100"):
     result = CliRunner().invoke(cli, ["--db", str(log_path), "log", *args], env={"COLUMNS": columns})
     assert result.exit_code == 0, result.output

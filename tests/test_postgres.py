@@ -16,6 +16,10 @@ from factlog.cli import cli
 from pg_cluster import ANALYST, ANALYST_PASSWORD
 
 
+# every test here needs the throwaway PostgreSQL cluster: the full suite runs them, not the quick loop
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture
 def team(pg_server, new_log_name):
     """A new team log with a source and a fact, owned by the superuser; the analyst role is granted."""
