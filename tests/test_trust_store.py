@@ -88,14 +88,6 @@ def append_raw(path, kind, data, fact=None, source=None, target=None):
     return seq, fields[0]
 
 
-def first_statement_id(path):
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("SELECT id FROM events WHERE type = 'claim' ORDER BY seq").fetchone()[0]
-    finally:
-        conn.close()
-
-
 POISONS = {
     "unknown source": lambda path: append_raw(path, "claim", {"fact": "blast", "source": "nobody"}, "blast", "nobody"),
     "unknown fact": lambda path: append_raw(path, "claim", {"fact": "ghost", "source": "butusov"}, "ghost", "butusov"),
