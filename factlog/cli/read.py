@@ -107,15 +107,24 @@ def status(log: Any, fact_id: str | None, as_of: str | None, at_seq: int | None,
       factlog status --valid-at 2022-03-30T00:00:00+03:00
       factlog status --tag belgorod --source tass
     """
-    from .output import echo_json, print_table
+    from .output import Column, echo_json, print_table
 
     rows = log.status(fact_id, log.clock(as_of, at_seq, valid_at), log.where(**where))
     if as_json:
         echo_json(rows)
         return
-    print_table(["fact", "status", "label", "updated"],
-                ([r["fact"], r["status"], r["label"], r["updated_seq"]] for r in rows),
+    print_table(["fact", "status", "label", Column("asserted by", optional=1), "updated"],
+                ([r["fact"], r["status"], r["label"], asserted_by(r), r["updated_seq"]] for r in rows),
                 styled_columns=["status"], empty="no facts in this view")
+
+
+def asserted_by(row: dict) -> str:
+    """How many sources assert the fact, and how many independent assertions they are once the citations are
+    followed (DESIGN "cites"): "4 sources, 1 independent"."""
+    asserting = sum(1 for stance in row["sources"].values() if stance == "asserts")
+    if not asserting:
+        return ""
+    return f"{asserting} source{'s' if asserting > 1 else ''}, {row['independent_assertions']} independent"
 
 
 def change_rows(changes: Iterable[Any], sources: dict) -> Iterator[dict]:
@@ -234,6 +243,7 @@ def print_explanation(explanation: dict, parties: dict | None = None) -> None:
     echo(f"{explanation['fact']}: {explanation['statement']}")
     echo(f"status: {explanation['status']}, because {explanation['rule']}")
     echo(f"label: {explanation['label']}")
+    print_origins(explanation)
     echo("party stances:" if explanation["parties"] else "party stances: none tracked")
     for party, reason in explanation["parties"].items():
         # a registered party by its name, as the label reads it (the slug stays in --json)
@@ -248,6 +258,19 @@ def print_explanation(explanation: dict, parties: dict | None = None) -> None:
         echo(f"  {v['source_name']} {v['type']} [{v['event_id']}] voided by seq {v['void_seq']}{reason}")
 
 
+def print_origins(explanation: dict) -> None:
+    """The independent assertions and each origin chain (DESIGN "cites"): "tass -> emergency-services"."""
+    from .output import say
+
+    chains = explanation.get("chains", [])
+    say(f"independent assertions: {explanation['independent_assertions']}")
+    if chains:
+        say("origin chains:")
+    for item in chains:
+        cycle = " (a cycle)" if item["cycle"] else ""
+        say(f"  {' -> '.join(item['chain'])}{cycle}: {item['stance']}, origin {item['origin']}")
+
+
 def print_records(explanation: dict, utc: bool) -> None:
     from .output import display_time, say
 
@@ -257,6 +280,7 @@ def print_records(explanation: dict, utc: bool) -> None:
         for r in records:
             voice = f"for {r['speaks_for']}" if r["speaks_for"] else "for itself"
             quote = f' "{r["quote"]}"' if r["quote"] else ""
+            quote = f" citing {r['cites']}{quote}" if r.get("cites") else quote
             reason = f" (retracted: {r['retract_reason']})" if r.get("retract_reason") else ""
             echo(f"  {r['source_name']} ({voice}) {r['type']} at {display_time(r['observed_at'], utc)}"
                  f" [seq {r['seq']}, {r['event_id']}]{quote}{reason}")
