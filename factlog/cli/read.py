@@ -113,16 +113,22 @@ def status(log: Any, fact_id: str | None, as_of: str | None, at_seq: int | None,
     if as_json:
         echo_json(rows)
         return
-    print_table(["fact", "status", "label", Column("asserted by", optional=1), "updated"],
-                ([r["fact"], r["status"], r["label"], asserted_by(r), r["updated_seq"]] for r in rows),
+    cited = [asserted_by(r) for r in rows]
+    if any(cited):  # only where citations make sources fewer independent assertions than they look
+        print_table(["fact", "status", "label", Column("asserted by", optional=1), "updated"],
+                    ([r["fact"], r["status"], r["label"], c, r["updated_seq"]] for r, c in zip(rows, cited)),
+                    styled_columns=["status"], empty="no facts in this view")
+        return
+    print_table(["fact", "status", "label", "updated"],
+                ([r["fact"], r["status"], r["label"], r["updated_seq"]] for r in rows),
                 styled_columns=["status"], empty="no facts in this view")
 
 
 def asserted_by(row: dict) -> str:
-    """How many sources assert the fact, and how many independent assertions they are once the citations are
-    followed (DESIGN "cites"): "4 sources, 1 independent"."""
+    """"4 sources, 1 independent" when the sources that assert the fact are fewer independent assertions once
+    their citations are followed (DESIGN "cites"); else nothing."""
     asserting = sum(1 for stance in row["sources"].values() if stance == "asserts")
-    if not asserting:
+    if row["independent_assertions"] == asserting:
         return ""
     return f"{asserting} source{'s' if asserting > 1 else ''}, {row['independent_assertions']} independent"
 
@@ -263,9 +269,11 @@ def print_origins(explanation: dict) -> None:
     from .output import say
 
     chains = explanation.get("chains", [])
-    say(f"independent assertions: {explanation['independent_assertions']}")
-    if chains:
-        say("origin chains:")
+    if not chains:
+        return  # every standing statement speaks for itself: nothing to follow (--json still gives the count)
+    asserting = sum(1 for r in explanation["standing"] if r["stance"] == "asserts")
+    say(f"independent assertions: {explanation['independent_assertions']} of {asserting} asserting")
+    say("origin chains:")
     for item in chains:
         cycle = " (a cycle)" if item["cycle"] else ""
         say(f"  {' -> '.join(item['chain'])}{cycle}: {item['stance']}, origin {item['origin']}")
