@@ -54,10 +54,11 @@ CITATION_COLUMNS: dict[str, type] = {"independent_assertions": int, "chains": st
 def add_citation_columns(db: sqlite_utils.Database) -> None:
     """Migration m010 on a log whose beliefs table predates it. No statement cited anyone before, so every
     standing assertion is its own origin: the columns are filled exactly from the stances, without a replay."""
-    if "independent_assertions" in db["beliefs"].columns_dict:
+    beliefs = db.table("beliefs")
+    if "independent_assertions" in beliefs.columns_dict:
         return  # created by this version's create_projection_tables (a new log, or m008 just now)
     for name, type_ in CITATION_COLUMNS.items():
-        db["beliefs"].add_column(name, type_)
+        beliefs.add_column(name, type_)
     db.execute("UPDATE beliefs SET chains = '{}', independent_assertions = (SELECT count(*) FROM stances"
                " WHERE stances.fact = beliefs.fact AND stances.stance = 'asserts')")
 
