@@ -156,16 +156,15 @@ def describe(change: Change, sources: Mapping[str, SourceInfo]) -> str:
 
 
 def origins_lines(belief: Belief, sources: Mapping[str, SourceInfo]) -> list[str]:
-    """How many independent assertions the asserting sources are, and each origin chain (DESIGN "cites")."""
-    asserting = sum(1 for r in belief.standing if r.stance == "asserts")
-    if not asserting:
-        return []
-    lines = [f"**Independent assertions:** {belief.independent_assertions} of {asserting} asserting"
-             f" source{'s' if asserting > 1 else ''}", ""]
+    """How many independent assertions the asserting sources are, and each origin chain (DESIGN "cites"); only
+    for a fact with a standing statement that cites another source (as ``why``), so a report of a log without
+    citations reads as it did."""
     chains = [" → ".join(inline(sources[s].name) for s in chain) for chain in belief.chains.values() if len(chain) > 1]
-    if chains:
-        lines += [f"**Origin chains:** {'; '.join(chains)}", ""]
-    return lines
+    if not chains:
+        return []
+    asserting = sum(1 for r in belief.standing if r.stance == "asserts")
+    return [f"**Independent assertions:** {belief.independent_assertions} of {asserting} asserting"
+            f" source{'s' if asserting != 1 else ''}", "", f"**Origin chains:** {'; '.join(chains)}", ""]
 
 
 def section(belief: Belief, history: list[Change], sources: Mapping[str, SourceInfo],

@@ -182,17 +182,18 @@ def party_list(parties: Mapping[str, str], names: Mapping[str, PartyInfo] | None
 
 def citations(belief: Belief, sources: Mapping[str, SourceInfo]) -> str:
     """How many independent assertions the asserting sources make, and each origin chain (DESIGN "cites"):
-    "TASS → Emergency services source". Nothing for a fact that no source asserts."""
-    asserting = sum(1 for r in belief.standing if r.stance == "asserts")
-    if not asserting:
-        return ""
+    "TASS → Emergency services source". Only for a fact with a standing statement that cites another source
+    (as ``why``)."""
     chains = [(source, chain) for source, chain in belief.chains.items() if len(chain) > 1]
+    if not chains:
+        return ""
+    asserting = sum(1 for r in belief.standing if r.stance == "asserts")
     items = "".join(
         f'<li data-source="{esc(source)}" data-origin="{esc(origin_of(chain))}">'
         + " → ".join(f"<span>{esc(sources[s].name if s in sources else s)}</span>" for s in chain) + "</li>"
         for source, chain in chains)
-    listed = f'\n<ol class="chains" aria-label="origin chains">{items}</ol>' if items else ""
-    plural = "s" if asserting > 1 else ""
+    listed = f'\n<ol class="chains" aria-label="origin chains">{items}</ol>'
+    plural = "s" if asserting != 1 else ""
     return (f'<div class="citations" data-independent="{belief.independent_assertions}">'
             f'<p class="independent">{belief.independent_assertions} independent of {asserting} asserting'
             f" source{plural}</p>{listed}</div>")
