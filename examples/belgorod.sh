@@ -59,7 +59,9 @@ f claim belgorod-ukrainian-missile --source tass --at 2022-03-30T09:00:00+03:00 
     --quote "Early reports suggested that the explosion was caused by a Ukrainian missile."
 f claim belgorod-soldiers-hurt --source emergency-services-source --at 2022-03-30T09:00:00+03:00 --credibility 4 \
     --quote "Four soldiers were hurt"
-f claim belgorod-soldiers-hurt --source tass --at 2022-03-30T09:00:00+03:00 --credibility 4 \
+# "Four soldiers were hurt, a source with the emergency services told TASS": TASS's claim cites that source, so the
+# two claims are one independent assertion (status and label still name both).
+f claim belgorod-soldiers-hurt --source tass --cites emergency-services-source --at 2022-03-30T09:00:00+03:00 --credibility 4 \
     --quote "The shell hit the land of a temporary military camp in the Belgorod area. Four soldiers were hurt."
 f claim belgorod-explosion --source article --at 2022-03-30T12:00:00+01:00 --credibility 2 \
     --quote "New visuals suggest that an explosion took place in Belgorod, western Russia."

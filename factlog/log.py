@@ -105,12 +105,14 @@ class Log:
         return self._record(ev.FactReworded, at, fact=slug(fact), statement=statement, reason=reason)
 
     def state(self, kind: str, fact: str, source: str, quote: str | None = None, url: str | None = None,
-              at: TimeLike = None, credibility: int | None = None, note: str | None = None) -> ev.Event:
-        """Record a statement of ``kind`` (claim, confirm, deny, decline) by ``source`` about ``fact``."""
+              at: TimeLike = None, credibility: int | None = None, note: str | None = None,
+              cites: str | None = None) -> ev.Event:
+        """Record a statement of ``kind`` (claim, confirm, deny, decline) by ``source`` about ``fact``;
+        ``cites``: the registered source it attributes its words to."""
         if kind not in ev.STATEMENT_TYPES:
             raise InvalidInput(f"unknown statement kind {kind!r}; use one of {', '.join(ev.STATEMENT_TYPES)}")
         return self._record(ev.EVENT_CLASSES[kind], at, fact=slug(fact), source=slug(source), quote=quote,
-                            url=url, credibility=credibility, note=note)
+                            url=url, credibility=credibility, note=note, cites=slug(cites))
 
     def claim(self, fact: str, source: str, **details: Any) -> ev.Event:
         return self.state("claim", fact, source, **details)

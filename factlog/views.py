@@ -25,12 +25,12 @@ if TYPE_CHECKING:
 
 VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
     "beliefs": (
-        "fact", "statement", "status", "label", "parties", "sources", "statement_count", "standing_count",
-        "withdrawn_count", "updated_seq", "updated_at",
+        "fact", "statement", "status", "label", "parties", "sources", "independent_assertions", "chains",
+        "statement_count", "standing_count", "withdrawn_count", "updated_seq", "updated_at",
     ),
     "stances": (
         "fact", "source", "source_name", "speaks_for", "stance", "type", "observed_at", "quote", "url",
-        "credibility", "note", "event_id", "seq",
+        "credibility", "note", "cites", "origin", "chain", "event_id", "seq",
     ),
     "events": (
         "seq", "id", "type", "version", "recorded_at", "observed_at", "recorded_by", "data", "prev_hash", "hash",
@@ -99,8 +99,11 @@ def _stance_rows(log: Log, clock: Clock, where: EventFilter | None) -> Iterator[
 
 
 def stance_rows(belief: Belief, sources: dict[str, SourceInfo]) -> Iterator[dict[str, Any]]:
+    from .beliefs import origin_of
+
     for record in belief.standing:
         source = sources[record.source]
+        chain = belief.chains[record.source]
         yield {
             "fact": belief.fact,
             "source": record.source,
@@ -113,6 +116,9 @@ def stance_rows(belief: Belief, sources: dict[str, SourceInfo]) -> Iterator[dict
             "url": record.url,
             "credibility": record.credibility,
             "note": record.note,
+            "cites": record.cites,  # DESIGN "cites": whom it attributes its words to, and where that leads
+            "origin": origin_of(chain),
+            "chain": list(chain),
             "event_id": record.event_id,
             "seq": record.seq,
         }

@@ -48,8 +48,11 @@ source_specs = st.lists(
     st.tuples(st.sampled_from(KINDS), st.sampled_from((None, "russia", "russia", "ukraine"))), min_size=3, max_size=5
 )
 fact_specs = st.lists(st.lists(st.sampled_from(PARTIES), unique=True, max_size=2), min_size=1, max_size=2)
-# One step of the story: ("say", kind, fact, source, minute), ("retract", pick, delay) or ("reword", fact).
-say = st.tuples(st.just("say"), st.sampled_from(STATEMENTS), st.integers(0, 2), st.integers(0, 4), st.integers(0, 90))
+# One step of the story: ("say", kind, fact, source, minute, cites), ("retract", pick, delay) or ("reword", fact).
+# ``cites``: None, or the source the statement cites (issue 16; citing oneself is refused, so that is dropped).
+# Few sources, so citations form chains, cycles and citations of sources that never spoke on the fact.
+say = st.tuples(st.just("say"), st.sampled_from(STATEMENTS), st.integers(0, 2), st.integers(0, 4), st.integers(0, 90),
+                st.one_of(st.none(), st.none(), st.integers(0, 4)))
 retract = st.tuples(st.just("retract"), st.integers(0, 1000), st.sampled_from((0, 0, 5, 30, 200)))
 step = st.one_of(say, say, say, say, retract, st.tuples(st.just("reword"), st.integers(0, 2)))
 stories = st.tuples(source_specs, fact_specs, st.lists(step, min_size=6, max_size=36))
@@ -93,9 +96,17 @@ class Story:
         for item in steps:
             getattr(self, item[0])(*item[1:])
 
-    def say(self, kind: str, fact: int, source: int, minute: int) -> None:
+    def cited(self, source_id: str, cites: int | None) -> str | None:
+        """The source a statement of ``source_id`` cites (registered first if need be), or None."""
+        if cites is None or f"s{cites % len(self.source_specs)}" == source_id:
+            return None
+        return self.source(cites)
+
+    def say(self, kind: str, fact: int, source: int, minute: int, cites: int | None = None) -> None:
         fact_id, source_id = self.fact(fact), self.source(source)
-        event = self.log.state(kind, fact_id, source_id, quote=f"q{len(self.events)}", at=minutes(minute))
+        cited = self.cited(source_id, cites)
+        event = self.log.state(kind, fact_id, source_id, quote=f"q{len(self.events)}", at=minutes(minute),
+                               cites=cited)
         self.add(event)
         self.unretracted.append(event)
 
@@ -174,6 +185,8 @@ def model_fact(fact_parties: list[str], said: list[ev.Statement], retracted: set
     asserts, denies = bool(types & {"claim", "confirm"}), "deny" in types
     status = ("disputed" if asserts and denies else "confirmed" if "confirm" in types else "claimed" if asserts
               else "denied" if denies else "retracted" if withdrawn else "open")
+    citing = {source_id: e.cites for source_id, e in standing.items() if e.cites is not None}
+    origins = {model_origin(source_id, citing) for source_id, e in standing.items() if e.TYPE in ("claim", "confirm")}
     official = {e.source: sources[e.source]["party"] for e in said
                 if sources[e.source]["kind"] == "official" and sources[e.source]["party"]}
     parties: dict[str, set[str]] = {p: set() for p in (*fact_parties, *official.values())}
@@ -184,7 +197,24 @@ def model_fact(fact_parties: list[str], said: list[ev.Statement], retracted: set
         "status": status,
         "sources": {s: bl.STANCE_OF_TYPE[e.TYPE] for s, e in standing.items()},
         "parties": {p: model_party(held) for p, held in parties.items()},
+        "independent_assertions": len(origins),
     }
+
+
+def model_origin(source: str, citing: dict[str, str]) -> str:
+    """Where an assertion comes from, as a map: each source goes to whom its standing statement cites, and
+    stays put if it cites no one (or has no standing statement). Steps enough to pass every source land on a
+    source that stays put or on a cycle; a cycle's origin is its first source in id order."""
+    def step(s: str) -> str:
+        return citing.get(s, s)
+
+    for _ in range(len(citing) + 1):
+        source = step(source)
+    orbit = {source}
+    while step(source) not in orbit:
+        source = step(source)
+        orbit.add(source)
+    return min(orbit)
 
 
 def model_party(held: set[str]) -> str:
@@ -208,7 +238,8 @@ def said_by(events: Sequence[ev.Event], moment: dt.datetime) -> list[ev.Event]:
 
 
 def summary(rows: list[dict]) -> dict[str, dict]:
-    return {r["fact"]: {"status": r["status"], "sources": r["sources"], "parties": r["parties"]} for r in rows}
+    return {r["fact"]: {"status": r["status"], "sources": r["sources"], "parties": r["parties"],
+                        "independent_assertions": r["independent_assertions"]} for r in rows}
 
 
 def change_keys(changes) -> list[tuple]:
@@ -265,6 +296,8 @@ def recorded_otherwise(events: Sequence[ev.Event], rng: random.Random) -> list[e
         if isinstance(e, ev.Statement):
             chain: tuple = ("said", e.source, e.fact, e.observed_at)
             needs[e.id] |= {last[("source", e.source)], last[("fact", e.fact)]}
+            if e.cites is not None:
+                needs[e.id].add(last[("source", e.cites)])
         elif isinstance(e, ev.Retract):
             chain, needs[e.id] = ("retract", e.id), {e.target}
         else:
@@ -312,6 +345,18 @@ SPLIT_STORY = (
 )
 
 
+# Citations (issue 16): a chain through a source that never spoke on the fact, a cycle of three, a denial that
+# breaks the cycle, its retraction (the cycle is back), and a second fact where the cited source speaks later.
+CITED_STORY = (
+    [("agency", None), ("journalist", None), ("official", "russia"), ("anonymous", None)],
+    [["russia"], []],
+    [("say", "claim", 0, 0, 10, 1), ("say", "claim", 0, 1, 12, 2), ("say", "claim", 0, 2, 14, 0),
+     ("say", "claim", 0, 3, 15), ("say", "deny", 0, 1, 20, 3), ("retract", 4, 5),
+     ("say", "claim", 1, 0, 5, 3), ("say", "confirm", 1, 1, 6, 3), ("say", "decline", 1, 3, 30)],
+)
+# the same with voids: of the cycle's closing claim, then of the retraction (the denial stands again)
+CITED_CORRECTED_STORY = (CITED_STORY[0], CITED_STORY[1], [*CITED_STORY[2], ("void", 2), ("void", 3)])
+
 # ``new_log`` gives a fresh log (a file, or a new log of the test cluster) at each call, so one per example.
 FRESH_EACH_CALL = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 
@@ -320,6 +365,7 @@ FRESH_EACH_CALL = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 @pytest.mark.both_backends
 @settings(max_examples=150, deadline=None, suppress_health_check=FRESH_EACH_CALL)
 @example(SPLIT_STORY, ([8, 9, 12], [15, 25, 60], 11), random.Random(3))
+@example(CITED_STORY, ([9, 11, 13], [11, 13, 16, 21, 26], 12), random.Random(5))
 @given(stories, views, st.randoms(use_true_random=False))
 def test_live_rebuild_fold_and_both_clocks_agree(new_log, story_spec, view_spec, rng):
     sources, facts, steps = story_spec
@@ -344,6 +390,7 @@ def test_live_rebuild_fold_and_both_clocks_agree(new_log, story_spec, view_spec,
 @pytest.mark.both_backends
 @settings(max_examples=80, deadline=None, suppress_health_check=FRESH_EACH_CALL)
 @example(SPLIT_STORY)
+@example(CITED_STORY)
 @given(stories)
 def test_appends_and_imports_that_flush_and_evict_at_every_step_project_as_a_rebuild_does(new_log, story_spec):
     """The appends' fact-state cache and an import's batched belief writes, pushed to their edges: a cache of
@@ -410,10 +457,11 @@ class MemoryStory(Story):
             self.registered.add(fact_id)
         return fact_id
 
-    def say(self, kind: str, fact: int, source: int, minute: int) -> None:
+    def say(self, kind: str, fact: int, source: int, minute: int, cites: int | None = None) -> None:
         fact_id, source_id = self.fact(fact), self.source(source)
+        cited = self.cited(source_id, cites)
         event = self.make(ev.EVENT_CLASSES[kind], minutes(minute), fact=fact_id, source=source_id,
-                          quote=f"q{len(self.events)}")
+                          quote=f"q{len(self.events)}", cites=cited)
         self.unretracted.append(event)
         self.voidable.append(event)
 
@@ -515,6 +563,7 @@ def check_chronology(events: Sequence[ev.Event], fact: str) -> None:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @example(CORRECTED_STORY, ([3, 7, 9], [15, 25, 60]))
+@example(CITED_CORRECTED_STORY, ([9, 11, 13, 16], [11, 13, 16, 21, 26]))
 @given(corrected_stories, st.tuples(st.lists(st.integers(0, 80), min_size=1, max_size=3),
                                     st.lists(st.integers(-1, 300), min_size=1, max_size=3)))
 @pytest.mark.slow
@@ -622,6 +671,7 @@ corrected_views = st.tuples(st.lists(st.integers(0, 80), min_size=1, max_size=3)
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @example(CORRECTED_STORY, ([3, 7, 9], [15, 25, 60]))
+@example(CITED_CORRECTED_STORY, ([9, 11, 13, 16], [11, 13, 16, 21, 26]))
 @given(corrected_stories, corrected_views)
 def test_stored_voids_and_amendments_project_as_the_fold_and_the_model_say(story_spec, view_spec):
     with tempfile.TemporaryDirectory() as folder:

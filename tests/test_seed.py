@@ -89,6 +89,9 @@ def test_the_table_of_issue_3(seeded):
     rows = {r["fact"]: r for r in json.loads(factlog(db, "status", "--json", env=env).stdout)}
     assert {fact: (rows[fact]["status"], rows[fact]["parties"]) for fact in EXPECTED} == EXPECTED
     assert "unconfirmed by Ukraine" in rows["belgorod-ukrainian-missile"]["label"]
+    # TASS cites the emergency services source (issue 16): two claims, one independent assertion
+    assert rows["belgorod-soldiers-hurt"]["independent_assertions"] == 1
+    assert rows["belgorod-soldiers-hurt"]["chains"] == {"tass": ["tass", "emergency-services-source"]}
 
 
 def test_the_issues_label(seeded):

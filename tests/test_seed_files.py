@@ -32,6 +32,25 @@ def test_the_bundled_log_verifies_and_matches_its_jsonl(tmp_path):
         "claimed: by Yuriy Butusov, TASS; unconfirmed by Ukraine; declined by Russia")
 
 
+def test_the_bundled_log_records_tass_citing_the_emergency_services_source(tmp_path):
+    """Issue 16: "Four soldiers were hurt, a source with the emergency services told TASS". Status, label and
+    stances are what they were; the two claims are one independent assertion."""
+    db = tmp_path / "belgorod.db"
+    shutil.copy(SEEDS / "belgorod.db", db)
+    row = status(db)["belgorod-soldiers-hurt"]
+    assert row["status"] == "claimed"
+    assert row["sources"] == {"emergency-services-source": "asserts", "tass": "asserts"}
+    assert row["label"] == "claimed: by Emergency services source (via TASS), TASS; unconfirmed by Russia"
+    assert row["independent_assertions"] == 1
+    assert row["chains"] == {"tass": ["tass", "emergency-services-source"]}
+    assert {fact: r["independent_assertions"] for fact, r in status(db).items() if fact != "belgorod-soldiers-hurt"
+            } == {fact: sum(s == "asserts" for s in r["sources"].values()) for fact, r in status(db).items()
+                  if fact != "belgorod-soldiers-hurt"}
+    why = CliRunner().invoke(cli, ["--db", str(db), "why", "belgorod-soldiers-hurt"], catch_exceptions=False)
+    assert "independent assertions: 1 of 2 asserting" in why.stdout
+    assert "tass -> emergency-services-source: asserts, origin emergency-services-source" in why.stdout
+
+
 def test_the_bundled_report_is_the_export_of_the_bundled_log(tmp_path):
     db = tmp_path / "belgorod.db"
     shutil.copy(SEEDS / "belgorod.db", db)

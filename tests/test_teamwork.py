@@ -45,7 +45,8 @@ def test_void_takes_a_statement_out_of_every_view(run, db_path, team):
     assert out.startswith("statement-voided recorded as event ")
     row = run.json("status", "blast")[0]
     assert row["label"] == "claimed: by TASS; unconfirmed by Nato"
-    assert set(row) == {"fact", "statement", "status", "label", "parties", "sources", "updated_seq"}
+    assert set(row) == {"fact", "statement", "status", "label", "parties", "sources", "updated_seq",
+                        "independent_assertions", "chains"}
     assert row["sources"] == {"tass": "asserts"}
     # the view before the void still shows what the log said then
     assert run.json("status", "blast", "--at-seq", "5")[0]["sources"] == {"tass": "asserts", "mod": "asserts"}

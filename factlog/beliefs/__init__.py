@@ -11,7 +11,17 @@ importable from here, as ``from factlog import beliefs as bl`` code expects.
 from __future__ import annotations
 
 from .chronology import chronology
-from .derive import belief_fields, derive, fact_status, label, party_stances, stance_of_party, standing_statements
+from .citations import citation_chains, independent_assertions, origin_chain, origin_of
+from .derive import (
+    belief_fields,
+    citation_fields,
+    derive,
+    fact_status,
+    label,
+    party_stances,
+    stance_of_party,
+    standing_statements,
+)
 from .explain import explain
 from .fold import (
     apply,
@@ -44,7 +54,8 @@ from .state import (
 __all__ = [
     "PARTY_STANCES", "STANCE_OF_TYPE", "STATUSES", "VERB_OF_TYPE",
     "Belief", "Change", "FactState", "LogState", "PartyInfo", "SourceInfo", "StatementRecord", "VoidRecord",
-    "apply", "belief_fields", "changes", "chronology", "derive", "display_name", "explain", "fact_status",
+    "apply", "belief_fields", "changes", "citation_chains", "citation_fields", "independent_assertions",
+    "origin_chain", "origin_of", "chronology", "derive", "display_name", "explain", "fact_status",
     "fold_amended", "fold_fact", "fold_log", "fold_opened", "fold_retraction", "fold_reworded", "fold_statement",
     "fold_statements", "fold_void", "fold_who", "in_speaker_order", "in_valid_time", "label", "party_name",
     "party_stances", "stance_of_party", "standing_statements", "unvoided", "who_is_who",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from .citations import citation_chains, independent_assertions
+
 from .state import (
     VERB_OF_TYPE,
     Belief,
@@ -146,6 +148,7 @@ def derive(state: FactState, sources: Mapping[str, SourceInfo],
     unsaid = in_speaker_order(unsaid_by_source.values(), state.first_said)
     status = fact_status(standing, any(r.type != "decline" for r in withdrawn))
     stances = party_stances(state, standing, sources)
+    chains = citation_chains(standing)
     return Belief(
         fact=state.fact,
         statement=state.statement,
@@ -158,6 +161,8 @@ def derive(state: FactState, sources: Mapping[str, SourceInfo],
         updated_seq=state.updated_seq,
         statement_count=len(state.statements),
         voided=state.voided,
+        chains=chains,
+        independent_assertions=independent_assertions(standing, chains),
     )
 
 
@@ -171,4 +176,12 @@ def belief_fields(belief: Belief) -> dict:
         "parties": dict(belief.parties),
         "sources": dict(belief.sources),
         "updated_seq": belief.updated_seq,
+        **citation_fields(belief),
     }
+
+
+def citation_fields(belief: Belief) -> dict:
+    """What ``status --json`` says of where the standing statements come from (DESIGN "cites"): the number of
+    independent assertions, and the origin chain of each standing statement that cites another source."""
+    return {"independent_assertions": belief.independent_assertions,
+            "chains": {source: list(chain) for source, chain in belief.chains.items() if len(chain) > 1}}

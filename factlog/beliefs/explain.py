@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from .citations import origin_of
 from .state import VERB_OF_TYPE, Belief, SourceInfo, StatementRecord, VoidRecord
 
 _STATUS_RULES = {
@@ -55,7 +56,16 @@ def explain(belief: Belief, sources: Mapping[str, SourceInfo]) -> dict:
         "standing": [_record_fields(r, sources) for r in belief.standing],
         "withdrawn": [_record_fields(r, sources) for r in belief.withdrawn],
         "voided": [_void_fields(v, sources) for v in belief.voided],
+        "independent_assertions": belief.independent_assertions,
+        "chains": _chain_fields(belief),
     }
+
+
+def _chain_fields(belief: Belief) -> list[dict]:
+    """The origin chain of each standing statement that cites another source (DESIGN "cites")."""
+    return [{"source": record.source, "stance": record.stance, "chain": list(chain), "origin": origin_of(chain),
+             "cycle": chain.index(chain[-1]) < len(chain) - 1}
+            for record in belief.standing if len(chain := belief.chains[record.source]) > 1]
 
 
 def _record_fields(record: StatementRecord, sources: Mapping[str, SourceInfo]) -> dict:
@@ -65,7 +75,7 @@ def _record_fields(record: StatementRecord, sources: Mapping[str, SourceInfo]) -
         "source": record.source, "source_name": source.name, "speaks_for": source.speaks_for,
         "observed_at": record.observed_at.isoformat(), "recorded_at": record.recorded_at.isoformat(),
         "quote": record.quote, "url": record.url, "credibility": record.credibility,
-        "retracted_by": record.retracted_by, "retract_reason": record.retract_reason,
+        "retracted_by": record.retracted_by, "retract_reason": record.retract_reason, "cites": record.cites,
     }
 
 

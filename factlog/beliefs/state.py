@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import TypeVar
 
-from attrs import frozen
+from attrs import field, frozen
 
 from .. import events as ev
 
@@ -94,6 +94,7 @@ class StatementRecord:
     note: str | None = None
     retracted_by: str | None = None
     retract_reason: str | None = None
+    cites: str | None = None  # the source the speaker attributes its words to (DESIGN "cites")
 
     @property
     def stance(self) -> str:
@@ -108,7 +109,7 @@ class StatementRecord:
     def from_event(cls, event: ev.Statement) -> StatementRecord:
         return cls(
             event.id, event.seq or 0, event.TYPE, event.source, event.observed_at, event.recorded_at,
-            event.quote, event.url, event.credibility, event.note,
+            event.quote, event.url, event.credibility, event.note, cites=event.cites,
         )
 
 
@@ -169,6 +170,10 @@ class Belief:
     updated_seq: int
     statement_count: int
     voided: tuple[VoidRecord, ...] = ()
+    # DESIGN "cites": each standing statement's origin chain (speaker first, then whom it cites, ...), and the
+    # number of distinct origins among the standing assertions. Derived from ``standing`` (derive.py).
+    chains: dict[str, tuple[str, ...]] = field(factory=dict)
+    independent_assertions: int = 0
 
 
 def in_speaker_order(records: Iterable[StatementRecord],

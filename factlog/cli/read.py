@@ -107,15 +107,30 @@ def status(log: Any, fact_id: str | None, as_of: str | None, at_seq: int | None,
       factlog status --valid-at 2022-03-30T00:00:00+03:00
       factlog status --tag belgorod --source tass
     """
-    from .output import echo_json, print_table
+    from .output import Column, echo_json, print_table
 
     rows = log.status(fact_id, log.clock(as_of, at_seq, valid_at), log.where(**where))
     if as_json:
         echo_json(rows)
         return
+    cited = [asserted_by(r) for r in rows]
+    if any(cited):  # only where citations make sources fewer independent assertions than they look
+        print_table(["fact", "status", "label", Column("asserted by", optional=1), "updated"],
+                    ([r["fact"], r["status"], r["label"], c, r["updated_seq"]] for r, c in zip(rows, cited)),
+                    styled_columns=["status"], empty="no facts in this view")
+        return
     print_table(["fact", "status", "label", "updated"],
                 ([r["fact"], r["status"], r["label"], r["updated_seq"]] for r in rows),
                 styled_columns=["status"], empty="no facts in this view")
+
+
+def asserted_by(row: dict) -> str:
+    """"4 sources, 1 independent" when the sources that assert the fact are fewer independent assertions once
+    their citations are followed (DESIGN "cites"); else nothing."""
+    asserting = sum(1 for stance in row["sources"].values() if stance == "asserts")
+    if row["independent_assertions"] == asserting:
+        return ""
+    return f"{asserting} source{'s' if asserting > 1 else ''}, {row['independent_assertions']} independent"
 
 
 def change_rows(changes: Iterable[Any], sources: dict) -> Iterator[dict]:
@@ -234,6 +249,7 @@ def print_explanation(explanation: dict, parties: dict | None = None) -> None:
     echo(f"{explanation['fact']}: {explanation['statement']}")
     echo(f"status: {explanation['status']}, because {explanation['rule']}")
     echo(f"label: {explanation['label']}")
+    print_origins(explanation)
     echo("party stances:" if explanation["parties"] else "party stances: none tracked")
     for party, reason in explanation["parties"].items():
         # a registered party by its name, as the label reads it (the slug stays in --json)
@@ -248,6 +264,21 @@ def print_explanation(explanation: dict, parties: dict | None = None) -> None:
         echo(f"  {v['source_name']} {v['type']} [{v['event_id']}] voided by seq {v['void_seq']}{reason}")
 
 
+def print_origins(explanation: dict) -> None:
+    """The independent assertions and each origin chain (DESIGN "cites"): "tass -> emergency-services"."""
+    from .output import say
+
+    chains = explanation.get("chains", [])
+    if not chains:
+        return  # every standing statement speaks for itself: nothing to follow (--json still gives the count)
+    asserting = sum(1 for r in explanation["standing"] if r["stance"] == "asserts")
+    say(f"independent assertions: {explanation['independent_assertions']} of {asserting} asserting")
+    say("origin chains:")
+    for item in chains:
+        cycle = " (a cycle)" if item["cycle"] else ""
+        say(f"  {' -> '.join(item['chain'])}{cycle}: {item['stance']}, origin {item['origin']}")
+
+
 def print_records(explanation: dict, utc: bool) -> None:
     from .output import display_time, say
 
@@ -257,6 +288,7 @@ def print_records(explanation: dict, utc: bool) -> None:
         for r in records:
             voice = f"for {r['speaks_for']}" if r["speaks_for"] else "for itself"
             quote = f' "{r["quote"]}"' if r["quote"] else ""
+            quote = f" citing {r['cites']}{quote}" if r.get("cites") else quote
             reason = f" (retracted: {r['retract_reason']})" if r.get("retract_reason") else ""
             echo(f"  {r['source_name']} ({voice}) {r['type']} at {display_time(r['observed_at'], utc)}"
                  f" [seq {r['seq']}, {r['event_id']}]{quote}{reason}")

@@ -256,12 +256,15 @@ def statement_command(kind: str, summary: str, example: str) -> click.Command:
     @at_option
     @click.option("--credibility", metavar="1-6", help="Admiralty information rating, 1 (confirmed) .. 6.")
     @click.option("--note", help="The analyst's note.")
+    @click.option("--cites", metavar="S", shell_complete=complete_sources,
+                  help="The registered source it attributes its words to ('TASS, citing an emergency services "
+                       "source').")
     @quiet_option
     @with_log(write=True)
     def command(log: Any, fact_id: str, source_id: str, quote: str | None, url: str | None, at: str | None,
-                credibility: str | None, note: str | None, quiet: bool) -> None:
+                credibility: str | None, note: str | None, cites: str | None, quiet: bool) -> None:
         event = log.state(kind, fact_id, source_id, quote=quote, url=url, at=at,
-                          credibility=parse_credibility(credibility), note=note)
+                          credibility=parse_credibility(credibility), note=note, cites=cites)
         report(event, quiet)
 
     return command

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Union, get_args, get_origin
 
 from ..errors import InvalidInput
 from ..times import format_time, parse_time
-from .model import ENVELOPE_FIELDS, EVENT_CLASSES, POSITION_FIELDS, Event, data_fields
+from .model import ENVELOPE_FIELDS, EVENT_CLASSES, OMITTED_WHEN_NONE, POSITION_FIELDS, Event, data_fields
 from .upcasting import upcast
 
 if TYPE_CHECKING:
@@ -203,9 +203,17 @@ def to_wire(event: Event) -> dict[str, Any]:
         "seq": event.seq, "id": event.id, "type": event.TYPE, "version": event.VERSION,
         "recorded_at": format_time(event.recorded_at), "observed_at": format_time(event.observed_at),
         "recorded_by": event.recorded_by,
-        "data": {name: _plain(getattr(event, name)) for name in _DATA_FIELDS[type(event)]},
+        "data": _data(event),
         "prev_hash": event.prev_hash, "hash": event.hash,
     }
+
+
+def _data(event: Event) -> dict[str, Any]:
+    data = {name: _plain(getattr(event, name)) for name in _DATA_FIELDS[type(event)]}
+    for name in _OMITTED.get(type(event), ()):
+        if data[name] is None:
+            del data[name]
+    return data
 
 
 def _plain(value: Any) -> Any:
@@ -218,6 +226,7 @@ def _plain(value: Any) -> Any:
 
 
 _DATA_FIELDS = {cls: data_fields(cls) for cls in EVENT_CLASSES.values()}
+_OMITTED = {cls: tuple(name for name in fields if name in OMITTED_WHEN_NONE) for cls, fields in _DATA_FIELDS.items()}
 
 
 def content_of(record: Mapping[str, Any]) -> dict[str, Any]:

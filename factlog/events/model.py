@@ -156,6 +156,13 @@ class Statement(Event):
     url: str | None = field(default=None, validator=_text(MAX_URL))
     credibility: int | None = field(default=None, validator=_credibility)
     note: str | None = field(default=None, validator=_text(MAX_TEXT))
+    # DESIGN "cites": the source the speaker attributes its words to. Absent from the stored data when None, so
+    # the events recorded before it existed keep their bytes and hashes (OMITTED_WHEN_NONE).
+    cites: str | None = field(default=None, validator=_slug)
+
+    def __attrs_post_init__(self) -> None:
+        if self.cites is not None and self.cites == self.source:
+            raise ValueError(f"source {self.source!r} cannot cite itself")
 
 
 @frozen(kw_only=True)
@@ -307,6 +314,9 @@ EVENT_CLASSES: dict[str, type[Event]] = {
 CORRECTION_TYPES = ("statement-voided", "fact-amended", "source-amended", "party-registered", "party-amended")
 ENVELOPE_FIELDS = tuple(a.name for a in attrs.fields(Event))
 POSITION_FIELDS = ("seq", "prev_hash", "hash")
+# Optional data fields added after events were stored: a wire record leaves them out when they are None, so an
+# event written before they existed is written (and hashed) byte for byte as it was.
+OMITTED_WHEN_NONE = frozenset({"cites"})
 
 
 def data_fields(cls: type[Event]) -> tuple[str, ...]:

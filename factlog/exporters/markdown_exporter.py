@@ -155,11 +155,24 @@ def describe(change: Change, sources: Mapping[str, SourceInfo]) -> str:
     return event.TYPE.replace("-", " ")
 
 
+def origins_lines(belief: Belief, sources: Mapping[str, SourceInfo]) -> list[str]:
+    """How many independent assertions the asserting sources are, and each origin chain (DESIGN "cites"); only
+    for a fact with a standing statement that cites another source (as ``why``), so a report of a log without
+    citations reads as it did."""
+    chains = [" → ".join(inline(sources[s].name) for s in chain) for chain in belief.chains.values() if len(chain) > 1]
+    if not chains:
+        return []
+    asserting = sum(1 for r in belief.standing if r.stance == "asserts")
+    return [f"**Independent assertions:** {belief.independent_assertions} of {asserting} asserting"
+            f" source{'s' if asserting != 1 else ''}", "", f"**Origin chains:** {'; '.join(chains)}", ""]
+
+
 def section(belief: Belief, history: list[Change], sources: Mapping[str, SourceInfo],
             parties: Mapping[str, PartyInfo] | None = None) -> list[str]:
     lines = [f"## {belief.fact}", "", f"**Statement:** {inline(belief.statement)}", "",
              f"**Status:** {belief.status}", "", f"**Label:** {inline(belief.label)}", "",
-             f"**Parties:** {parties_line(belief.parties, parties)}", "", "### Standing statements", ""]
+             f"**Parties:** {parties_line(belief.parties, parties)}", "", *origins_lines(belief, sources),
+             "### Standing statements", ""]
     if belief.standing:
         lines += table(["Source", "Stance", "When", "Quote", "Link"],
                        (stance_cells(r, sources) for r in belief.standing))

@@ -91,6 +91,8 @@ def locate(event: ev.Event, log: Lookups, merge: bool = False) -> tuple[str | No
     if isinstance(event, ev.Statement):
         require(log, "facts", event.fact)
         require(log, "sources", event.source)
+        if event.cites is not None:
+            _require_cited(log, event.cites)
         return event.fact, event.source, None
     if isinstance(event, ev.FactReworded):
         require(log, "facts", event.fact)
@@ -129,6 +131,14 @@ def require(log: Lookups, table: str, key: str) -> None:
     if not log.known(table, key):
         what = _WHAT[table]
         raise NotFound(f"no {what} {key!r} in the log", code=f"unknown-{what}")
+
+
+def _require_cited(log: Lookups, cited: str) -> None:
+    """A statement cites a source the log knows (DESIGN "cites"): register it first, even one that never speaks
+    directly ("an emergency services source")."""
+    if not log.known("sources", cited):
+        raise NotFound(f"the cited source {cited!r} is not in the log: register it first (factlog source add)",
+                       code="unknown-cited-source")
 
 
 def _locate_setting(event: ev.SettingChanged, log: Lookups) -> tuple[None, None, None]:

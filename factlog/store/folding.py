@@ -77,7 +77,9 @@ def _read_statement(seq: int, event_id: str, kind: str, recorded_at: Any, observ
                     valid_at: dt.datetime | None) -> Step:
     get = values.get
     source, quote, url, credibility, note = values["source"], get("quote"), get("url"), get("credibility"), get("note")
+    cites = get("cites")
     if (type(source) is not str or (quote is not None and type(quote) is not str)
+            or (cites is not None and type(cites) is not str)
             or (url is not None and type(url) is not str) or (note is not None and type(note) is not str)
             or (credibility is not None and type(credibility) is not int)):
         raise Unusual
@@ -85,7 +87,7 @@ def _read_statement(seq: int, event_id: str, kind: str, recorded_at: Any, observ
     if valid_at is not None and said > valid_at:
         return None
     return bl.StatementRecord(event_id, seq, kind, source, said, _stored_time(recorded_at), quote, url, credibility,
-                              note)
+                              note, cites=cites)
 
 
 def _read_retraction(seq: int, event_id: str, kind: str, recorded_at: Any, observed_at: Any, values: dict,

@@ -80,7 +80,13 @@ def belief_row(belief: bl.Belief) -> tuple:
     """The ``beliefs`` row of a belief."""
     return (belief.fact, belief.statement, belief.status, belief.label, json.dumps(belief.parties),
             json.dumps(belief.sources), belief.updated_seq, belief.statement_count, len(belief.standing),
-            len(belief.withdrawn))
+            len(belief.withdrawn), *citation_columns(belief))
+
+
+def citation_columns(belief: bl.Belief) -> tuple[int, str]:
+    """The ``beliefs`` columns of DESIGN "cites" (migration m010): independent assertions, origin chains (JSON)."""
+    fields = bl.citation_fields(belief)
+    return fields["independent_assertions"], json.dumps(fields["chains"])
 
 
 def stance_rows(belief: bl.Belief) -> list[tuple]:
@@ -89,14 +95,16 @@ def stance_rows(belief: bl.Belief) -> list[tuple]:
             for r in belief.standing]
 
 
-BELIEF_KEYS = ("fact", "statement", "status", "label", "parties", "sources", "updated_seq")
+BELIEF_KEYS = ("fact", "statement", "status", "label", "parties", "sources", "updated_seq", "independent_assertions",
+               "chains")
 
 
 def belief_dict(row: tuple) -> dict[str, Any]:
     """A stored ``beliefs`` row (``BELIEF_KEYS``) as ``status --json`` prints it."""
-    fact, statement, status, label, parties, sources, updated_seq = row
+    fact, statement, status, label, parties, sources, updated_seq, independent, chains = row
     return {"fact": fact, "statement": statement, "status": status, "label": label, "parties": json.loads(parties),
-            "sources": json.loads(sources), "updated_seq": updated_seq}
+            "sources": json.loads(sources), "updated_seq": updated_seq, "independent_assertions": independent,
+            "chains": json.loads(chains)}
 
 
 SOURCE_KEYS = ("id", "name", "kind", "party", "reliability", "url", "seq")

@@ -4,7 +4,7 @@ The file looks like ``factlog export jsonl`` of a log that analysts built over m
 several parties and kinds registered first, then facts (one event in ten) opened over time, each drawing most
 of its statements in the weeks after it opened (a news cycle), a mix of every statement type, some rewordings,
 a few version-1 ``fact-opened`` events (upcast on read), and retractions of statements that still stand, never
-dated before the statement they withdraw. Ids are UUIDv7 made from the recording time and a seeded generator,
+dated before the statement they withdraw; about one statement in five cites another source. Ids are UUIDv7 made from the recording time and a seeded generator,
 so the same seed and size always give the same bytes, and ``seq``, ``prev_hash`` and ``hash`` form the chain
 factlog itself would compute.
 
@@ -37,6 +37,7 @@ WORDS = (
     "confirmed unverified sources said according officials residents overnight morning evening"
 ).split()
 TAGS = ("belgorod", "kharkiv", "donbas", "crimea", "logistics", "air-defence", "civilians", "energy", "navy")
+CITE_SHARE = 0.2  # statements that cite another source
 # Among events after the sources: what each one is (fact-opened is scheduled separately, one in ten).
 KIND_OF_EVENT = ("claim", "deny", "confirm", "decline", "retract", "fact-reworded")
 KIND_OF_EVENT_WEIGHTS = (50, 20, 10, 10, 5, 1)
@@ -61,6 +62,8 @@ class Generator:
     def __init__(self, size: int, seed: int):
         self.size = size
         self.rng = random.Random(seed)
+        # citations draw from their own generator, so the rest of the log is what it was before they existed
+        self.cite_rng = random.Random(seed * 7919 + 1)
         self.clock = START
         self.sources: list[dict[str, Any]] = []
         self.facts: list[dict[str, Any]] = []
@@ -144,10 +147,22 @@ class Generator:
             data["credibility"] = self.rng.randint(1, 6)
         if self.rng.random() < 0.15:
             data["note"] = self.sentence(4, 12)
+        cited = self.cited(source["id"])
+        if cited is not None:
+            data["cites"] = cited
         self.recent.append([record["id"], record["observed_at"], fact, False])
         if len(self.recent) > 2000:
             del self.recent[:1000]
         return {**record, "data": data}
+
+    def cited(self, speaker: str) -> str | None:
+        """The source a statement cites, for about one statement in five (issue 16): most often one of the
+        few dozen sources registered first (agencies and ministries quoted by many), so chains form."""
+        if self.cite_rng.random() >= CITE_SHARE:
+            return None
+        pool = self.sources[:40] if self.cite_rng.random() < 0.7 else self.sources
+        cited = self.cite_rng.choice(pool)["id"]
+        return None if cited == speaker else cited
 
     def retract(self) -> dict[str, Any] | None:
         for _ in range(10):

@@ -93,11 +93,20 @@ M004_PARTIES = [
     "CREATE INDEX events_who ON events (log, type, seq) WHERE fact IS NULL",
 ]
 
+M006_CITATIONS = [
+    # issue 16, cited-source chains (as SQLite's m010): no statement cited anyone before this step, so each
+    # standing assertion is its own origin and the new columns are filled exactly from the stances
+    f"ALTER TABLE beliefs ADD COLUMN independent_assertions bigint, ADD COLUMN chains {T}",
+    "UPDATE beliefs SET chains = '{}', independent_assertions = (SELECT count(*) FROM stances"
+    " WHERE stances.log = beliefs.log AND stances.fact = beliefs.fact AND stances.stance = 'asserts')",
+]
+
 STEPS: tuple[tuple[str, list[str]], ...] = (
     ("m001_events", M001_EVENTS),
     ("m002_projections", M002_PROJECTIONS),
     ("m003_search", M003_SEARCH),
     ("m004_parties", M004_PARTIES),
+    ("m006_citations", M006_CITATIONS),
 )
 NAMES = tuple(name for name, _ in STEPS)
 PROJECTION_TABLES = ("sources", "facts", "beliefs", "stances", "projection_state", "parties")

@@ -125,6 +125,17 @@ def m008_projection_foreign_keys(db: sqlite_utils.Database) -> None:
     create_projection_tables(db)
 
 
+def m010_citations(db: sqlite_utils.Database) -> None:
+    """Issue 16, cited-source chains: the beliefs table's ``independent_assertions`` and ``chains``, and the views
+    that show them (and each statement's ``cites``). A log that holds a ``cites`` needs this step, so an older
+    factlog refuses it as newer."""
+    from .schema import add_citation_columns
+    from .views import create_views
+
+    add_citation_columns(db)
+    create_views(db.conn)
+
+
 STEPS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("m001_events", m001_events),
     ("m002_projections", m002_projections),
@@ -134,6 +145,7 @@ STEPS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("m006_chain_link", m006_chain_link),
     ("m007_parties", m007_parties),
     ("m008_projection_foreign_keys", m008_projection_foreign_keys),
+    ("m010_citations", m010_citations),
 )
 NAMES = tuple(name for name, _ in STEPS)
 

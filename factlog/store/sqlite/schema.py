@@ -27,6 +27,7 @@ def create_projection_tables(db: sqlite_utils.Database, indexes: bool = True) ->
         {
             "fact": str, "statement": str, "status": str, "label": str, "parties": str, "sources": str,
             "updated_seq": int, "statement_count": int, "standing_count": int, "withdrawn_count": int,
+            **CITATION_COLUMNS,
         },
         pk="fact",
         foreign_keys=[("fact", "facts", "id")],
@@ -43,6 +44,23 @@ def create_projection_tables(db: sqlite_utils.Database, indexes: bool = True) ->
     create_parties_table(db)
     if indexes:
         create_projection_indexes(db)
+
+
+# DESIGN "cites" (migration m010): the number of distinct origins among the standing assertions, and the origin
+# chain of each standing statement that cites another source (JSON: source -> [source, cited, ..., origin]).
+CITATION_COLUMNS: dict[str, type] = {"independent_assertions": int, "chains": str}
+
+
+def add_citation_columns(db: sqlite_utils.Database) -> None:
+    """Migration m010 on a log whose beliefs table predates it. No statement cited anyone before, so every
+    standing assertion is its own origin: the columns are filled exactly from the stances, without a replay."""
+    beliefs = db.table("beliefs")
+    if "independent_assertions" in beliefs.columns_dict:
+        return  # created by this version's create_projection_tables (a new log, or m008 just now)
+    for name, type_ in CITATION_COLUMNS.items():
+        beliefs.add_column(name, type_)
+    db.execute("UPDATE beliefs SET chains = '{}', independent_assertions = (SELECT count(*) FROM stances"
+               " WHERE stances.fact = beliefs.fact AND stances.stance = 'asserts')")
 
 
 def create_parties_table(db: sqlite_utils.Database) -> None:

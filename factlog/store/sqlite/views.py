@@ -24,6 +24,7 @@ SELECT
   json_extract(e.data, '$.url') AS url,
   json_extract(e.data, '$.credibility') AS credibility,
   json_extract(e.data, '$.note') AS note,
+  json_extract(e.data, '$.cites') AS cites,
   json_extract(e.data, '$.target') AS target,
   json_extract(e.data, '$.reason') AS reason,
   json_extract(e.data, '$.name') AS name,
@@ -43,7 +44,8 @@ SELECT
   f.occurred_at, f.tags,
   b.statement_count, b.standing_count, b.withdrawn_count,
   b.updated_seq, e.recorded_at AS updated_at,
-  b.parties, b.sources
+  b.parties, b.sources,
+  b.independent_assertions, b.chains
 FROM beliefs AS b
 LEFT JOIN facts AS f ON f.id = b.fact
 LEFT JOIN events AS e ON e.seq = b.updated_seq
@@ -60,6 +62,8 @@ SELECT
   st.stance, st.type, st.observed_at, st.quote, st.url,
   json_extract(e.data, '$.credibility') AS credibility,
   json_extract(e.data, '$.note') AS note,
+  json_extract(e.data, '$.cites') AS cites,
+  json_extract(b.chains, '$."' || st.source || '"') AS chain,
   st.event_id, e.seq
 FROM stances AS st
 LEFT JOIN beliefs AS b ON b.fact = st.fact

@@ -27,6 +27,7 @@ EVENT_COLUMNS = {
     "url": "Where it was said.",
     "credibility": "The analyst's credibility grade of the statement, 1 (confirmed) to 6 (cannot be judged).",
     "note": "The analyst's note.",
+    "cites": "For a statement: the source it attributes its words to (--cites), if any.",
     "reason": "For a retraction or a rewording: the reason given.",
     "name": "For source-registered: the source's name.",
     "kind": "For source-registered: official, journalist, agency, media, witness, anonymous, document or other.",
@@ -36,6 +37,10 @@ EVENT_COLUMNS = {
     "parties": "For fact-opened: the parties whose stance is tracked (JSON list).",
     "tags": "For fact-opened: tags (JSON list).",
 }
+
+INDEPENDENT = ("Independent assertions: how many distinct origins the standing assertions have once each "
+               "citation is followed (four outlets citing one ministry are one).")
+CHAINS = "Origin chains (JSON): each standing statement that cites a source -> [speaker, cited, ..., origin]."
 
 STATUS = ("What is believed: confirmed, claimed, denied, disputed, retracted or open "
           "(factlog's README, 'How beliefs are computed').")
@@ -77,13 +82,16 @@ TABLES: dict[str, dict[str, Any]] = {
             "updated_at": "When that event was recorded.",
             "parties": "Party stances (JSON).",
             "sources": "Source stances (JSON).",
+            "independent_assertions": INDEPENDENT,
+            "chains": CHAINS,
         },
-        "facets": ["status"],
+        "facets": ["status", "independent_assertions"],
         "label_column": "statement",
     },
     "beliefs": {
         "description": "The projection behind beliefs_view (rebuilt from the events by factlog rebuild).",
-        "columns": {"status": STATUS, "parties": "Party stances (JSON).", "sources": "Source stances (JSON)."},
+        "columns": {"status": STATUS, "parties": "Party stances (JSON).", "sources": "Source stances (JSON).",
+                    "independent_assertions": INDEPENDENT, "chains": CHAINS},
         "facets": ["status"],
         "label_column": "statement",
     },
@@ -100,6 +108,8 @@ TABLES: dict[str, dict[str, Any]] = {
             "observed_at": "When the source said it.",
             "credibility": "The analyst's credibility grade, 1 to 6.",
             "event_id": "The statement's event id.",
+            "cites": "The source the statement attributes its words to (--cites), if any.",
+            "chain": "Its origin chain (JSON list): the speaker, whom it cites, whom that one cites … the origin.",
         },
         "facets": ["stance", "source_kind", "speaks_for", "status", "reliability"],
     },

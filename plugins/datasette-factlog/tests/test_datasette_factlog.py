@@ -247,3 +247,18 @@ def test_stances_and_beliefs_link_to_their_facts_and_sources(seed_log):
     by_source = {row["source"]["value"]: row for row in body["rows"]}
     assert by_source["gladkov"]["source"]["label"] == "Vyacheslav Gladkov"
     assert all(isinstance(row["fact"], dict) and row["fact"]["value"] for row in body["rows"])
+
+
+def test_citations_read_as_factlog_says(seed_log):
+    """Issue 16: the beliefs' independent assertions and origin chains, and each statement's citation, as
+    factlog status says them (TASS cites the emergency services source in the seed)."""
+    beliefs = "/belgorod/beliefs_view.json?_shape=array"
+    stances = "/belgorod/stances_view.json?_shape=array&fact=belgorod-soldiers-hurt"
+    answers = fetch([beliefs, stances], seed_log)
+    status = {row["fact"]: row for row in factlog_json(seed_log, "status")}
+    for row in rows(answers[beliefs]):
+        assert row["independent_assertions"] == status[row["fact"]]["independent_assertions"]
+        assert json.loads(row["chains"]) == status[row["fact"]]["chains"]
+    cited = {row["source"]: (row["cites"], row["chain"]) for row in rows(answers[stances])}
+    assert cited == {"tass": ("emergency-services-source", '["tass","emergency-services-source"]'),
+                     "emergency-services-source": (None, None)}

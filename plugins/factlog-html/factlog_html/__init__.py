@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from factlog import hookimpl
-from factlog.beliefs import Belief, PartyInfo, SourceInfo, StatementRecord, display_name, unvoided
+from factlog.beliefs import Belief, PartyInfo, SourceInfo, StatementRecord, display_name, origin_of, unvoided
 from factlog.exporting import Exporter, ExportRequest
 
 from . import timeline as tl
@@ -70,6 +70,8 @@ svg .mark.standing { stroke: var(--fg); stroke-width: 1.5; }
 svg .mark.superseded { opacity: .5; } svg .mark.withdrawn { opacity: .3; }
 svg .withdrawal { stroke: #6e7781; stroke-width: 1.5; fill: none; }
 svg .break { fill: #fff; stroke: var(--muted); }
+.citations { font-size: .9rem; color: var(--muted); } .citations p { margin: .2rem 0; }
+ol.chains { margin: .2rem 0; padding-left: 1.4rem; }
 @media print { body { margin: 0; max-width: none; } }
 """
 
@@ -159,6 +161,7 @@ def fact_section(belief: Belief, sources: Mapping[str, SourceInfo], timeline: tl
         f'<p class="fact-id"><code>{esc(belief.fact)}</code></p>',
         f'<p class="label">{esc(belief.label)}</p>',
         party_list(belief.parties, parties),
+        citations(belief, sources),
         f'<figure class="timeline">\n{svg}\n<figcaption>Status and statements over time (UTC).</figcaption>\n'
         "</figure>" if svg else '<p class="empty">No statements.</p>',
         statement_table("Standing statements", "standing", belief.standing, sources, parties),
@@ -175,6 +178,25 @@ def party_list(parties: Mapping[str, str], names: Mapping[str, PartyInfo] | None
                     f'<dd class="stance stance-{esc(stance)}">{esc(stance)}</dd></div>'
                     for party, stance in parties.items())
     return f'<dl class="parties">{items}</dl>'
+
+
+def citations(belief: Belief, sources: Mapping[str, SourceInfo]) -> str:
+    """How many independent assertions the asserting sources make, and each origin chain (DESIGN "cites"):
+    "TASS → Emergency services source". Only for a fact with a standing statement that cites another source
+    (as ``why``)."""
+    chains = [(source, chain) for source, chain in belief.chains.items() if len(chain) > 1]
+    if not chains:
+        return ""
+    asserting = sum(1 for r in belief.standing if r.stance == "asserts")
+    items = "".join(
+        f'<li data-source="{esc(source)}" data-origin="{esc(origin_of(chain))}">'
+        + " → ".join(f"<span>{esc(sources[s].name if s in sources else s)}</span>" for s in chain) + "</li>"
+        for source, chain in chains)
+    listed = f'\n<ol class="chains" aria-label="origin chains">{items}</ol>'
+    plural = "s" if asserting != 1 else ""
+    return (f'<div class="citations" data-independent="{belief.independent_assertions}">'
+            f'<p class="independent">{belief.independent_assertions} independent of {asserting} asserting'
+            f" source{plural}</p>{listed}</div>")
 
 
 def statement_table(title: str, kind: str, records: Iterable[StatementRecord],

@@ -70,11 +70,31 @@ document.body.append(out);
 </script>"""
 
 
-def measure(page: Path, size: tuple[int, int] = WINDOW) -> list[dict]:
+# Each origin chain (issue 16) as the browser renders it: the text a reader sees (innerText: only what is
+# rendered), its box, and whether it is visible at all (checkVisibility: not display:none, hidden or transparent).
+CHAINS = """<script>
+const chains = [...document.querySelectorAll("ol.chains li")].map((li) => {
+  const r = li.getBoundingClientRect();
+  return {fact: li.closest("section").dataset.fact, source: li.dataset.source, text: li.innerText,
+          independent: li.closest("div.citations").querySelector("p.independent").innerText,
+          width: r.width, height: r.height,
+          visible: li.checkVisibility({opacityProperty: true, visibilityProperty: true})};
+});
+const out = document.createElement("pre"); out.id = "geometry"; out.textContent = JSON.stringify(chains);
+document.body.append(out);
+</script>"""
+
+
+def chains(page: Path, size: tuple[int, int] = WINDOW) -> list[dict]:
+    """Every origin chain of ``page`` as the browser renders it (``CHAINS``)."""
+    return measure(page, size, CHAINS)
+
+
+def measure(page: Path, size: tuple[int, int] = WINDOW, script: str = MEASURE) -> list[dict]:
     """Every timeline of ``page`` as laid out by the browser: its box, and each mark's and text's box (px)."""
     html = page.read_text(encoding="utf-8")
     html = re.sub(r"default-src 'none'", "default-src 'none'; script-src 'unsafe-inline'", html, count=1)
-    html = html.replace("</body>", MEASURE + "\n</body>", 1)
+    html = html.replace("</body>", script + "\n</body>", 1)
     with tempfile.TemporaryDirectory(prefix="factlog-measure-") as folder:
         copy = Path(folder) / page.name
         copy.write_text(html, encoding="utf-8")

@@ -60,7 +60,7 @@ def hostile(tmp_path_factory):
 # Everything the exporter itself writes; hostile text must not add to it.
 TAGS = {"#document", "html", "head", "meta", "title", "style", "body", "header", "h1", "p", "table", "thead", "tbody",
         "tr", "th", "td", "a", "span", "main", "section", "h2", "code", "dl", "div", "dt", "dd", "figure",
-        "figcaption", "svg", "rect", "text", "line", "g", "circle", "path", "caption", "time", "footer"}
+        "figcaption", "svg", "rect", "text", "line", "g", "circle", "path", "caption", "time", "footer", "ol", "li"}
 
 
 def assert_self_contained(root):
@@ -311,6 +311,12 @@ def test_a_browser_draws_the_seed_report(tmp_path):
     assert {t["fact"] for t in timelines} == set(sections)
     for timeline in timelines:
         assert_legible(timeline, said_events(log_path, timeline["fact"]))
+    # issue 16: TASS cites the emergency services source, and the reader sees that chain
+    [chain] = chromium.chains(page)
+    assert chain["fact"] == "belgorod-soldiers-hurt" and chain["source"] == "tass"
+    assert chain["text"] == "TASS → Emergency services source (via TASS)"
+    assert chain["independent"] == "1 independent of 2 asserting sources"
+    assert chain["visible"] and chain["width"] > 0 and chain["height"] > 0
     shot = chromium.screenshot(page, screenshot_path(tmp_path, "belgorod-report.png"))
     width, height, pixels = read_png(shot.read_bytes())
     assert (width, height) == chromium.WINDOW
