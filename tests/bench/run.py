@@ -109,7 +109,7 @@ class Goal:
             what = f"{self.op} {amount} {self.unit}"
         if self.size is not None:
             what += f" at {short_size(self.size)}"
-        return what + (f" ({self.note})" if self.note else "") + (" (met; keep)" if self.keep else "")
+        return what + (f" ({self.note})" if self.note else "") + (" (to keep)" if self.keep else "")
 
     def applies(self, size: int) -> bool:
         return self.size is None or self.size == size
