@@ -25,8 +25,8 @@ CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5(
 )"""
 
 # columnsize=0 (m013): no %_docsize table, whose row per text cost every append a page of its commit; bm25
-# ranking then counts a matched text's tokens itself (the texts are short: the same results, searches of a
-# common word over 100,000 events within the noise of a shared machine).
+# ranking then counts a matched text's tokens itself (the texts are short: the same results; searches of common
+# words over 100,000 events about a tenth slower).
 
 # The texts of the events chosen by ``where``: straight from the stored JSON, the same for append and rebuild.
 FILL_SQL = f"""
