@@ -592,7 +592,7 @@ def number(value: float, unit: str) -> str:
     if value != value:  # NaN: no measurement
         return "-"
     if unit == "events/s":
-        return f"{value / 1000:,.1f}k"
+        return f"{value / 1000:,.1f}k" if value >= 1000 else f"{value:,.0f}"
     if unit in ("ms", "MiB"):
         return f"{value:,.0f}" if value >= 100 else f"{value:,.2f}" if value < 10 else f"{value:,.1f}"
     return f"{value:,.2f}"
