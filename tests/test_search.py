@@ -227,3 +227,23 @@ def test_decomposed_and_composed_spellings_find_each_other(story):
     for form in ("NFC", "NFD"):  # and the fact's own statement, which spells it without accents
         hits = story.json("search", unicodedata.normalize(form, "Óktyabr"))
         assert sorted(h["field"] for h in hits) == ["quote", "quote", "statement"]
+
+
+def test_single_appends_index_exactly_what_the_rebuild_fill_does(story, db_path):
+    """One append indexes its event's texts from the row in Python (``index_row``); a rebuild fills the index
+    from the stored JSON in SQL (``FILL_SQL``): row for row, in the same order, they agree."""
+    claim = story.id("claim", "belgorod-ukrainian-missile", "--source", "butusov", "--quote",
+                     'He said "two\nmissiles" — Точка-У, naïve\tcafé', "--note", "", "--url", "https://a.example/x")
+    story("confirm", "belgorod-resident-casualties", "--source", "gladkov", "--quote", "🚀 emoji and \\ backslash")
+    story("retract", claim, "--reason", "withdrawn: misread")
+    story("fact", "reword", "belgorod-resident-casualties", "Civilians in Krasniy Oktyabr were hurt")
+
+    def in_order():
+        with sqlite3.connect(db_path) as conn:
+            return conn.execute("SELECT text, field, fact, source, type, event_id, seq FROM search_index"
+                                " ORDER BY rowid").fetchall()
+
+    appended = in_order()
+    assert ("", "note") not in {row[:2] for row in appended}
+    story("rebuild")
+    assert in_order() == appended

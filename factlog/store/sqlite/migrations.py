@@ -136,6 +136,18 @@ def m010_citations(db: sqlite_utils.Database) -> None:
     create_views(db.conn)
 
 
+def m013_append_pages(db: sqlite_utils.Database) -> None:
+    """Issue 14: fewer pages in each append's commit (each is written to the WAL and, at synchronous=FULL,
+    synced). The search index is made again without its per-text size table (``search.CREATE_SQL``), and
+    the projection watermark becomes "in step with the log" (NULL, ``projections.IN_STEP``) instead of a seq
+    rewritten by every append; a watermark behind the log stays a seq, for the open to refill from."""
+    from .search import rebuild_index
+
+    rebuild_index(db.conn)
+    db.execute("UPDATE projection_state SET last_seq = NULL WHERE name = 'beliefs'"
+               " AND last_seq = (SELECT max(seq) FROM events)")
+
+
 STEPS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("m001_events", m001_events),
     ("m002_projections", m002_projections),
@@ -146,6 +158,7 @@ STEPS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("m007_parties", m007_parties),
     ("m008_projection_foreign_keys", m008_projection_foreign_keys),
     ("m010_citations", m010_citations),
+    ("m013_append_pages", m013_append_pages),
 )
 NAMES = tuple(name for name, _ in STEPS)
 

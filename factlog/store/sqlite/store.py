@@ -45,6 +45,7 @@ class SQLiteStore(LogStore):
         self._lifted: list[str] = []  # the CREATE TRIGGER statements to run again before the commit
         self._checked_schema: int | None = None  # the schema_version whose triggers were last checked
         self._migrating = False
+        self._last_row: tuple | None = None  # the events row this transaction inserted last
 
     # --- opening -------------------------------------------------------------------------------------------
 
@@ -129,6 +130,7 @@ class SQLiteStore(LogStore):
             self.conn.execute("PRAGMA cache_size = -65536")
             self._writer = True
         self.conn.execute(self.BEGIN_WRITE)
+        self._last_row = None
         try:
             self._check_guards_if_changed()
             yield
@@ -184,6 +186,7 @@ class SQLiteStore(LogStore):
         return self.conn.execute("SELECT id, type FROM events WHERE target = ? ORDER BY seq", (event_id,)).fetchall()
 
     def insert_event(self, row: tuple) -> None:
+        self._last_row = row  # the search index reads a single append's texts from it (``appended``)
         self.conn.execute(
             f"INSERT INTO events ({queries.EVENT_COLUMNS}, fact, source, target) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             row,
@@ -225,9 +228,13 @@ class SQLiteStore(LogStore):
         projections.mark_projected(self.conn, last_seq)
 
     def appended(self, first: int, last: int) -> None:
-        from .search import index_event, optimize_index
+        from .search import index_event, index_row, optimize_index
 
-        index_event(self.conn, first, last)
+        if first == last and self._last_row is not None and self._last_row[0] == first:
+            index_row(self.conn, self._last_row)
+        else:
+            index_event(self.conn, first, last)
+        self._last_row = None
         if last - first >= max(1000, last // 10):  # a bulk fill: see optimize_index
             optimize_index(self.conn)
 
@@ -291,10 +298,14 @@ class SQLiteStore(LogStore):
         """Every projection row, for comparing the live tables with a rebuild."""
         from .schema import PROJECTION_TABLES
 
-        return {
+        rows = {
             table: sorted(self.conn.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
             for table in PROJECTION_TABLES
         }
+        # the watermark as a seq, as a rebuild states it: NULL means in step with the log (projections.IN_STEP)
+        rows["projection_state"] = [(name, projections.projected_up_to(self.conn) if seq is None else seq)
+                                    for name, seq in rows["projection_state"]]
+        return rows
 
     def sources(self) -> Iterator[dict]:
         for row in self.conn.execute(f"SELECT {', '.join(SOURCE_KEYS)} FROM sources ORDER BY id"):
