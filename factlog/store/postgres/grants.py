@@ -15,6 +15,7 @@ from .connection import SCHEMA
 from .schema import PROJECTION_TABLES
 
 READ_AND_APPEND = ("events", "logs")
+READ_AND_APPEND += ("evidence_chunks", "evidence_files")  # issue 16: insert-only as events are
 READ_ONLY = ("migrations",)
 PROJECTIONS = (*PROJECTION_TABLES, "search_index")
 

@@ -364,13 +364,57 @@ class SQLiteStore(LogStore):
         return found[0] + 1 if found else 1
 
     def check_guards(self) -> None:
-        from .migrations import GUARD_TRIGGERS
+        from .migrations import EVIDENCE_GUARD_TRIGGERS, GUARD_TRIGGERS
 
         names = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
         missing = set(GUARD_TRIGGERS) - names
+        if self._has_evidence_tables():  # (a log opened read-only before m011 has none yet)
+            missing |= set(EVIDENCE_GUARD_TRIGGERS) - names
         if missing:
             raise IntegrityError(f"the log's immutability triggers were removed ({', '.join(sorted(missing))})",
                                  code="unguarded")
+
+    # --- evidence files ------------------------------------------------------------------------------------
+
+    def _has_evidence_tables(self) -> bool:
+        return self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'evidence_files'").fetchone() is not None
+
+    def file_size(self, sha256: str) -> int | None:
+        if not self._has_evidence_tables():
+            return None
+        row = self.conn.execute("SELECT size FROM evidence_files WHERE sha256 = ?", (sha256,)).fetchone()
+        return None if row is None else row[0]
+
+    def insert_file_chunk(self, sha256: str, part: int, data: bytes) -> None:
+        self.conn.execute("INSERT INTO evidence_chunks (sha256, part, data) VALUES (?, ?, ?)", (sha256, part, data))
+
+    def insert_file(self, sha256: str, size: int, parts: int) -> None:
+        self.conn.execute("INSERT INTO evidence_files (sha256, size, parts) VALUES (?, ?, ?)", (sha256, size, parts))
+
+    def file_chunks(self, sha256: str) -> Iterator[bytes]:
+        # one row a query: a cursor over all of them may hold several 1 MiB rows at once
+        part = 0
+        while True:
+            row = self.conn.execute("SELECT data FROM evidence_chunks WHERE sha256 = ? AND part = ?",
+                                    (sha256, part)).fetchone()
+            if row is None:
+                return
+            yield bytes(row[0])
+            part += 1
+
+    def file_rows(self) -> Iterator[tuple[str, int, int]]:
+        if not self._has_evidence_tables():
+            return
+        for row in self.conn.execute("SELECT sha256, size, parts FROM evidence_files ORDER BY sha256").fetchall():
+            yield row[0], row[1], row[2]
+
+    def file_hashes_from(self, prefix: str, limit: int) -> list[str]:
+        if not self._has_evidence_tables():
+            return []
+        rows = self.conn.execute("SELECT sha256 FROM evidence_files WHERE sha256 >= ? AND sha256 < ? ORDER BY sha256"
+                                 " LIMIT ?", (prefix, prefix + "\U0010ffff", limit))
+        return [row[0] for row in rows]
 
     def _check_guards_if_changed(self) -> None:
         """``check_guards`` when the schema changed since this connection last checked (SQLite counts every
