@@ -30,6 +30,9 @@ from . import projections, queries
 from .connection import configure, connect, open_failure, tune_for_appends
 
 
+FILE_CACHE_KIB = -2048  # the page cache (negative: KiB) while a write stores an evidence file
+
+
 class SQLiteStore(LogStore):
     """One open log file."""
 
@@ -251,6 +254,10 @@ class SQLiteStore(LogStore):
     def before_commit(self) -> None:
         for sql in self._lifted:
             self.conn.execute(sql)
+        if self._lifted and not self._migrating:
+            # the guards were checked at BEGIN and this transaction only put back what it lifted: its own change of
+            # the schema needs no second check (a check costs a pass over the schema, which grows with migrations)
+            self._checked_schema = self.conn.execute("PRAGMA schema_version").fetchone()[0]
         self._lifted.clear()
 
     # --- reading -------------------------------------------------------------------------------------------
@@ -366,9 +373,11 @@ class SQLiteStore(LogStore):
     def check_guards(self) -> None:
         from .migrations import EVIDENCE_GUARD_TRIGGERS, GUARD_TRIGGERS
 
-        names = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        # one pass over the schema (an append after a bulk one runs this): the triggers, and the evidence table
+        names = {row[0] for row in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' OR (type = 'table' AND name = 'evidence_files')")}
         missing = set(GUARD_TRIGGERS) - names
-        if self._has_evidence_tables():  # (a log opened read-only before m011 has none yet)
+        if "evidence_files" in names:  # (a log opened read-only before m011 has none yet)
             missing |= set(EVIDENCE_GUARD_TRIGGERS) - names
         if missing:
             raise IntegrityError(f"the log's immutability triggers were removed ({', '.join(sorted(missing))})",
@@ -387,6 +396,11 @@ class SQLiteStore(LogStore):
         return None if row is None else row[0]
 
     def insert_file_chunk(self, sha256: str, part: int, data: bytes) -> None:
+        if part == 0:
+            # A writer's page cache may grow to 64 MiB (see write()); a 100 MiB file would fill it with dirty pages.
+            # A small cache makes SQLite spill them to the WAL as it goes: memory stays flat whatever the size.
+            self.conn.execute(f"PRAGMA cache_size = {FILE_CACHE_KIB}")
+            self._writer = False  # the next write transaction sets the writer's cache again
         self.conn.execute("INSERT INTO evidence_chunks (sha256, part, data) VALUES (?, ?, ?)", (sha256, part, data))
 
     def insert_file(self, sha256: str, size: int, parts: int) -> None:
