@@ -22,6 +22,12 @@ def evidence() -> None:
     (the database refuses it, as for events), and 'factlog verify' re-hashes every stored file.
     At most 100 MiB a file. 'export jsonl' carries the files inside the export, base64-encoded in records of
     their own before the first event that names each; 'import', 'push' and 'pull' bring them along.
+
+    \b
+    Example:
+      factlog evidence add 7 screenshot.png --note "Butusov's post, captured 2022-04-01"
+      factlog evidence list 7
+      factlog evidence get 3f2a9c1e -o screenshot.png
     """
 
 

@@ -378,8 +378,10 @@ class PostgresStore(LogStore):
         return None if row is None else int(row[0])
 
     def insert_file_chunk(self, sha256: str, part: int, data: bytes) -> None:
-        self.conn.execute("INSERT INTO evidence_chunks (log, sha256, part, data) VALUES (%s, %s, %s, %s)",
-                          (self.log, sha256, part, data))
+        # %b: the bytes go as they are (as text, bytea doubles them in hex); reading the RETURNING row waits for
+        # the server, so the pipeline never holds more than one chunk on its way out
+        self.conn.execute("INSERT INTO evidence_chunks (log, sha256, part, data) VALUES (%s, %s, %s, %b)"
+                          " RETURNING part", (self.log, sha256, part, data)).fetchone()
 
     def insert_file(self, sha256: str, size: int, parts: int) -> None:
         self.conn.execute("INSERT INTO evidence_files (log, sha256, size, parts) VALUES (%s, %s, %s, %s)",
