@@ -86,7 +86,9 @@ def evidence_dict(event: ev.EvidenceAttached, store: Any) -> dict[str, Any]:
     from .times import format_time
 
     found = store.content_by_id(event.target)
+    kind, fact, source, _ = store.statement_of(event.target) or (None, None, None, None)
     return {"seq": event.seq, "id": event.id, "event": event.target, "event_seq": found[0] if found else None,
+            "event_type": kind, "fact": fact, "source": source,
             "sha256": event.sha256, "name": event.name, "media_type": event.media_type, "size": event.size,
             "note": event.note, "recorded_at": format_time(event.recorded_at), "recorded_by": event.recorded_by}
 

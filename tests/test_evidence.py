@@ -54,7 +54,8 @@ def test_a_file_attached_reads_back_byte_for_byte(run, story, files, db_path, tm
     claim, _ = story
     event_id = run.id("evidence", "add", "3", files / "shot.png", "--note", "the post, captured")
     [row] = run.json("evidence", "list", "3")
-    assert row == {"seq": 5, "id": event_id, "event": claim, "event_seq": 3, "sha256": sha(PNG),
+    assert row == {"seq": 5, "id": event_id, "event": claim, "event_seq": 3, "event_type": "claim",
+                   "fact": "blast", "source": "tass", "sha256": sha(PNG),
                    "name": "shot.png", "media_type": "image/png", "size": len(PNG), "note": "the post, captured",
                    "recorded_at": row["recorded_at"], "recorded_by": "tester"}
     out = run("evidence", "get", sha(PNG)).stdout_bytes
@@ -166,6 +167,8 @@ def test_exports_list_the_hashes(run, story, files):
                 if r["type"] == "evidence-attached"]
     assert record["data"]["sha256"] == sha(PNG)
     assert f"sha256:{sha(PNG)[:12]}" in run("log", "--no-pager").stdout
+    report = run("export", "markdown").stdout
+    assert f"| TASS's claim (seq 3) | shot.png | image/png | {len(PNG)} | `{sha(PNG)}` |  |" in report
 
 
 def test_a_jsonl_export_carries_the_files_into_another_log(run, story, files, tmp_path, new_log):
