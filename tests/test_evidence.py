@@ -83,7 +83,7 @@ def test_the_same_file_is_stored_once(run, story, files, db_path):
     assert len(stored_files(db_path)) == 1
     # the same file on the same statement again says nothing new: refused, nothing appended
     result = run("evidence", "add", claim, copy, ok=False)
-    assert result.exit_code == 1 and result.stderr.startswith(f"Error: file {sha(PNG)} is already attached to event")
+    assert result.exit_code == 1 and result.stderr.startswith(f"Error: file {sha(PNG)} is already attached to that statement (by event {first}")
     assert count(db_path) == 6
 
 

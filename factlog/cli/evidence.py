@@ -68,8 +68,9 @@ def evidence_list(log: Any, event_id: str | None, as_json: bool) -> None:
     if as_json:
         echo_json(rows)
         return
-    print_table(["seq", "event", "sha256", "name", "type", "size", "note"],
-                ([r["seq"], r["event_seq"], r["sha256"], r["name"], r["media_type"], f"{r['size']:,}",
+    # the hash's first 16 digits name the file to 'evidence get'; --json has all 64
+    print_table(["seq", "event", "sha256", "name", "type", "bytes", "note"],
+                ([r["seq"], r["event_seq"], r["sha256"][:16], r["name"], r["media_type"], f"{r['size']:,}",
                   r["note"] or ""] for r in rows),
                 empty="no evidence attached")
 

@@ -1,7 +1,9 @@
 """The built-in ``jsonl`` exporter: the log itself, one wire record per line, lossless; and its reader.
 
 A line holds ``seq, id, type, version, recorded_at, observed_at, recorded_by, data, prev_hash, hash`` exactly
-as stored, so ``factlog import`` can merge it into another log and check each record's hash on the way.
+as stored, so ``factlog import`` can merge it into another log and check each record's hash on the way. Before
+the first ``evidence-attached`` event that names a file come the file's bytes, base64-encoded, in records of
+their own kind (``factlog.evidence_files`` describes them), so the export is the whole log, files included.
 """
 
 from __future__ import annotations

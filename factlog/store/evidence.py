@@ -97,8 +97,8 @@ def refuse_twice(store: LogStore, event: ev.EvidenceAttached) -> None:
         if kind == event.TYPE:
             found = store.event(other)
             if isinstance(found, ev.EvidenceAttached) and found.sha256 == event.sha256:
-                raise Conflict(f"file {event.sha256} is already attached to event {event.target} (by event"
-                               f" {found.id} at seq {found.seq})")
+                raise Conflict(f"file {event.sha256} is already attached to that statement (by event {found.id}"
+                               f" at seq {found.seq})")
 
 
 def read_file(store: LogStore, sha256: str) -> Iterator[bytes]:
