@@ -301,3 +301,94 @@ def test_the_postgres_triggers_refuse_to_change_a_stored_file(run, story, files,
         conn.commit()
     result = run("verify", ok=False)
     assert result.exit_code == 3 and "evidence_chunks_no_update" in result.stderr
+
+
+@pytest.mark.slow
+def test_an_analyst_role_attaches_evidence_and_cannot_change_it(pg_server, files):
+    """The analyst's grants: read and append files, as events; no UPDATE, DELETE or TRUNCATE."""
+    import psycopg
+
+    from pg_cluster import ANALYST, ANALYST_PASSWORD
+    from tests.test_postgres import as_analyst, connect, ok
+
+    url = pg_server.url(log=f"evidence-{os.getpid()}")
+    ok(url, "source", "add", "tass", "--name", "TASS")
+    ok(url, "fact", "add", "blast", "A blast")
+    ok(url, "grant", ANALYST, "--apply")
+    analyst = as_analyst(pg_server, url)
+    claim = ok(analyst, "claim", "blast", "--source", "tass", "--quiet").strip()
+    ok(analyst, "evidence", "add", claim, str(files / "large.bin"))
+    assert json.loads(ok(analyst, "evidence", "list", "--json"))[0]["recorded_by"] == ANALYST
+    with connect(pg_server, ANALYST, ANALYST_PASSWORD) as conn:
+        for statement in ("UPDATE factlog.evidence_chunks SET data = '\\x00'", "DELETE FROM factlog.evidence_files",
+                          "TRUNCATE factlog.evidence_chunks CASCADE"):
+            with pytest.raises(psycopg.Error):
+                conn.execute(statement)
+    assert ok(analyst, "verify").startswith("ok: 4 events")
+
+
+# --- evidence never changes what is believed ---------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+# a story: statements (kind, source) about one fact, each maybe with files (indexes into a few byte strings,
+# so that some files repeat across statements)
+STEPS = st.lists(st.tuples(st.sampled_from(ev.STATEMENT_TYPES), st.integers(0, 2),
+                           st.lists(st.integers(0, 3), max_size=2, unique=True)), min_size=1, max_size=6)
+BLOBS = st.lists(st.binary(max_size=300), min_size=4, max_size=4)
+
+
+@pytest.mark.sqlite_only
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=STEPS, blobs=BLOBS)
+def test_evidence_changes_no_belief_and_survives_rebuild_and_round_trip(tmp_path, steps, blobs):
+    folder = tmp_path / os.urandom(4).hex()
+    folder.mkdir()
+    paths = []
+    for i, blob in enumerate(blobs):
+        paths.append(folder / f"file-{i}.bin")
+        paths[-1].write_bytes(blob)
+    with factlog.open_log(folder / "with.db", user="h") as log, \
+            factlog.open_log(folder / "without.db", user="h") as bare:
+        for target in (log, bare):
+            for s in range(3):
+                target.add_source(f"s{s}", f"Source {s}")
+            target.open_fact("f", "A fact")
+        attached = []
+        for kind, source, files in steps:
+            event = log.state(kind, "f", f"s{source}")
+            bare.state(kind, "f", f"s{source}")
+            for i in files:
+                if (event.id, sha(blobs[i])) in attached:  # the same bytes twice on one statement: refused
+                    with pytest.raises(factlog.FactlogError, match="already attached"):
+                        log.attach_evidence(event.id, paths[i])
+                    continue
+                log.attach_evidence(event.id, paths[i])
+                attached.append((event.id, sha(blobs[i])))
+        assert [(r["status"], r["label"]) for r in log.status()] == [(r["status"], r["label"]) for r in bare.status()]
+        assert [(r["event"], r["sha256"]) for r in log.evidence()] == attached
+        live = log.store.projection_rows()
+        log.verify()
+        log.rebuild()
+        assert log.store.projection_rows() == live
+        held = {sha256 for sha256, _, _ in log.store.file_rows()}
+        assert held == {s for _, s in attached}
+        records = list(log.store.wire_records())
+    from factlog.evidence_files import file_records
+
+    with factlog.open_log(folder / "with.db", user="h") as log:
+        lines = []
+        carried = set()
+        for record in records:
+            if record["type"] == "evidence-attached" and record["data"]["sha256"] not in carried:
+                digest = record["data"]["sha256"]
+                lines += file_records(digest, log.file_size(digest), log.file_chunks(digest))
+                carried.add(digest)
+            lines.append(record)
+    with factlog.open_log(folder / "copy.db", user="h") as copy:
+        copy.import_records(enumerate(lines, start=1))
+        assert [(r["event"], r["sha256"]) for r in copy.evidence()] == attached
+        for digest in held:
+            assert b"".join(copy.file_chunks(digest)) == blobs[[sha(b) for b in blobs].index(digest)]
+        copy.verify()
