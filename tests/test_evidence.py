@@ -50,7 +50,7 @@ def stored_files(db_path):
         return list(log.store.file_rows())
 
 
-def test_a_file_attached_reads_back_byte_for_byte(run, story, files, db_path, tmp_path):
+def test_a_file_attached_reads_back_byte_for_byte(run, story, files, db_path, tmp_path, backend):
     claim, _ = story
     event_id = run.id("evidence", "add", "3", files / "shot.png", "--note", "the post, captured")
     [row] = run.json("evidence", "list", "3")
@@ -62,6 +62,10 @@ def test_a_file_attached_reads_back_byte_for_byte(run, story, files, db_path, tm
     assert out == PNG
     run("evidence", "get", sha(PNG)[:10], "-o", tmp_path / "back.png")  # a unique prefix; written atomically
     assert (tmp_path / "back.png").read_bytes() == PNG
+    if backend == "sqlite":  # -o never replaces the log itself
+        result = run("evidence", "get", sha(PNG), "-o", db_path, ok=False)
+        assert (result.exit_code, result.stderr) == (1, f"Error: {db_path} is the log itself; write the file"
+                                                        " elsewhere\n")
     assert run("verify").stdout.startswith("ok: 5 events")
 
 

@@ -95,8 +95,13 @@ def evidence_get(log: Any, sha256: str, output: str | None) -> None:
             stdout.write(chunk)
         stdout.flush()
         return
+    import os
+
+    from ..errors import InvalidInput
     from .transfer import output_file
 
+    if os.path.exists(output) and any(os.path.exists(p) and os.path.samefile(output, p) for p in log.files()):
+        raise InvalidInput(f"{output} is the log itself; write the file elsewhere")
     with output_file(output) as out:
         for chunk in chunks:
             out.write(chunk)
