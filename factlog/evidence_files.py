@@ -60,6 +60,8 @@ def attach_pending(path: str, flat: dict[str, Any]) -> Iterator[Pending]:
 def _opened(path: str) -> Iterator[IO[bytes]]:
     """The file to attach, open for reading: a regular file of at most ``MAX_EVIDENCE_BYTES``, else one clear error."""
     try:
+        if not stat.S_ISDIR(os.stat(path).st_mode) and not os.path.isfile(path):
+            raise InvalidInput(f"{path} is not a regular file; save it to a file first")  # opening a FIFO would wait
         stream = open(path, "rb")
     except FileNotFoundError:
         raise NotFound(f"no file {path}") from None

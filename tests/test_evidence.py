@@ -102,6 +102,13 @@ def test_a_missing_file_or_a_folder_is_refused(run, story, tmp_path, db_path, ma
     assert count(db_path) == 4
 
 
+def test_a_fifo_is_refused_without_waiting_for_a_writer(run, story, tmp_path, db_path):
+    os.mkfifo(tmp_path / "pipe")
+    result = run("evidence", "add", "3", tmp_path / "pipe", ok=False)
+    assert (result.exit_code, result.stderr) == (1, f"Error: {tmp_path / 'pipe'} is not a regular file; save it to"
+                                                    " a file first\n")
+
+
 def test_an_unreadable_file_is_refused(run, story, files, db_path):
     if os.geteuid() == 0:
         pytest.skip("root reads any file")
