@@ -403,3 +403,11 @@ def test_evidence_changes_no_belief_and_survives_rebuild_and_round_trip(tmp_path
         for digest in held:
             assert b"".join(copy.file_chunks(digest)) == blobs[[sha(b) for b in blobs].index(digest)]
         copy.verify()
+
+
+@pytest.mark.sqlite_only
+def test_the_readme_and_the_help_state_the_limit_the_code_enforces(run):
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "README.md"), encoding="utf-8").read()
+    stated = f"{ev.MAX_EVIDENCE_BYTES // 2**20} MiB"
+    assert f"| an evidence file | {stated} |" in readme[readme.index("## Limits"):]
+    assert f"At most {stated} a file." in run("evidence", "--help").stdout
