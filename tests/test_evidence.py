@@ -308,10 +308,18 @@ def test_the_postgres_triggers_refuse_to_change_a_stored_file(run, story, files,
             with pytest.raises(psycopg.Error, match="factlog evidence files are immutable"):
                 conn.execute(statement)
             conn.rollback()
+        # the table is shared by every log of the database: the trigger is enabled again whatever happens
         conn.execute("ALTER TABLE evidence_chunks DISABLE TRIGGER evidence_chunks_no_update")
         conn.commit()
-    result = run("verify", ok=False)
-    assert result.exit_code == 3 and "evidence_chunks_no_update" in result.stderr
+        try:
+            result = run("verify", ok=False)
+            assert result.exit_code == 3 and "evidence_chunks_no_update" in result.stderr
+            result = run("evidence", "add", "4", files / "shot.png", ok=False)  # and writers refuse the log
+            assert result.exit_code == 1 and "evidence_chunks_no_update" in result.stderr
+        finally:
+            conn.execute("ALTER TABLE evidence_chunks ENABLE TRIGGER evidence_chunks_no_update")
+            conn.commit()
+    assert run("verify").exit_code == 0
 
 
 @pytest.mark.slow
