@@ -108,7 +108,7 @@ def _missing(origin: LogStore, target: LogStore, total: int, at: list[int], skip
             if stored is not None and tuple(stored[1:]) == tuple(row[2:8]):
                 skipped(1)
                 continue
-            yield _pending(row)
+            yield _with_file(_pending(row), origin)
         done += len(batch)
         if seen is not None:
             seen(done, total)
@@ -123,6 +123,20 @@ def _pending(row: tuple) -> Pending:
     except HashMismatch:
         raise IntegrityError(f"event {row[1]} does not match its hash: that log was changed outside factlog",
                              row[0]) from None
+
+
+def _with_file(pending: Pending, origin: LogStore) -> Pending:
+    """An ``evidence-attached`` event travels with its file: the bytes are read from ``origin`` (only if the
+    receiving log lacks them), a chunk at a time, and checked against the hash as they are stored."""
+    event = pending.event
+    if not isinstance(event, ev.EvidenceAttached):
+        return pending
+    import attrs
+
+    from .store.evidence import Attachment
+
+    sha256 = event.sha256
+    return attrs.evolve(pending, attachment=Attachment(lambda: origin.file_chunks(sha256)))
 
 
 def shared_prefix(origin: LogStore, target: LogStore) -> int:

@@ -15,6 +15,7 @@ from factlog.testing import build_sample_log, invoke
 # Commands whose output is not factlog's to shape: an export is the format asked for, completion is a shell
 # script, plugins install/uninstall show pip's own output.
 NOT_JSON = {"export", "completion", "plugins install", "plugins uninstall"}
+NOT_JSON.add("evidence get")  # its output is the stored file itself, byte for byte
 
 
 def commands(group=cli, path=()):

@@ -146,7 +146,8 @@ def test_a_disabled_trigger_fails_verify_and_stops_writers(pg_server, team):
 
 def test_grant_prints_the_statements(team):
     printed = ok(team, "grant", "new-analyst")
-    assert 'GRANT SELECT, INSERT ON "factlog"."events", "factlog"."logs" TO "new-analyst";' in printed
+    assert ('GRANT SELECT, INSERT ON "factlog"."events", "factlog"."logs", "factlog"."evidence_chunks",'
+            ' "factlog"."evidence_files" TO "new-analyst";') in printed  # evidence files: insert-only as events
     on_events = [line for line in printed.splitlines() if '"events"' in line]
     assert on_events and not any(word in line for line in on_events for word in ("UPDATE", "DELETE", "TRUNCATE"))
 

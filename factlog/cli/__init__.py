@@ -16,7 +16,8 @@ __all__ = ["cli", "main"]
 # The modules whose ``register(group)`` adds commands, in the order they are tried when a command is looked up.
 # A command imports only the modules up to its own: ``factlog claim`` never loads the code of export, search or
 # plugins (a write from the shell must start faster than importing factlog's dependencies takes).
-COMMAND_MODULES = ("record", "read", "transfer", "search_cmd", "config_cmd", "completion", "plugins_cmd", "team")
+COMMAND_MODULES = ("record", "read", "transfer", "search_cmd", "config_cmd", "completion", "plugins_cmd", "team",
+                   "evidence")
 # Commands that never open a log, so take no --db of their own.
 LOG_FREE_COMMANDS = ("completion", "plugins")
 

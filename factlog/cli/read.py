@@ -30,7 +30,20 @@ def event_summary(record: dict) -> str:
         return amendment_summary(record["type"], data)
     if record["type"] == "setting-changed":
         return f"{data.get('key')} = {data['value']}" if data.get("value") is not None else f"{data.get('key')} unset"
+    if record["type"] == "evidence-attached":
+        return evidence_summary(data)
     return data.get("quote") or data.get("note") or ""
+
+
+def evidence_summary(data: dict) -> str:
+    """``a.png (image/png, 5 bytes) sha256:2cf24dba5fb0 on 01a2342b-84b…: note``: the whole hash is in --json."""
+    from .output import shorten_middle
+
+    size = data.get("size")
+    shown = f"{size:,} bytes" if isinstance(size, int) else "? bytes"
+    text = (f"{data.get('name')} ({data.get('media_type')}, {shown}) sha256:{str(data.get('sha256'))[:12]}"
+            f" on {shorten_middle(str(data.get('target')), 17)}")
+    return text + (f": {data['note']}" if data.get("note") else "")
 
 
 _AMENDED = {"fact-amended": "fact", "source-amended": "source", "party-amended": "party"}

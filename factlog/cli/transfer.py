@@ -221,7 +221,7 @@ def export_command(log: Any, format_name: str, view: str | None, as_of: str | No
     Examples:
       factlog export markdown -o belgorod.md
       factlog export csv --view stances --valid-at 2022-03-30T12:00:00+03:00 > stances.csv
-      factlog export jsonl -o belgorod.jsonl        (the whole log; 'factlog import' reads it)
+      factlog export jsonl -o belgorod.jsonl        (the whole log, evidence files inline; 'factlog import' reads it)
       factlog export csv --view events --source tass --since 2022-03-30T00:00:00+03:00
 
     The filters keep the rows of the view: events as 'factlog log' does, facts (beliefs) as 'factlog status'
@@ -283,6 +283,8 @@ def import_command(ctx: click.Context, file: str, as_json: bool) -> None:
 
     Events the log already has are skipped, so importing twice changes nothing; an event id whose content
     differs is refused. The whole file goes in one transaction: any bad line leaves the log as it was.
+    Evidence files come with their events: a jsonl export carries each one base64-encoded in records of their
+    own ({"evidence_file": SHA256, "part", "parts", "size", "base64"}), checked against the hash on the way in.
 
     \b
     Example:

@@ -17,6 +17,7 @@ from .model import (
     CORRECTION_TYPES,
     ENVELOPE_FIELDS,
     EVENT_CLASSES,
+    MAX_EVIDENCE_BYTES,
     MAX_ID,
     MAX_ITEMS,
     MAX_NAME,
@@ -32,6 +33,7 @@ from .model import (
     Decline,
     Deny,
     Event,
+    EvidenceAttached,
     FactAmended,
     FactOpened,
     FactReworded,
@@ -63,3 +65,4 @@ __all__ = [
     "canonical_json", "content_of", "data_fields", "from_wire", "get_converter", "new_event_id", "normalize_slug",
     "strict_json_loads", "structure", "to_wire", "upcast",
 ]
+__all__ += ["EvidenceAttached", "MAX_EVIDENCE_BYTES"]

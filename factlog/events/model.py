@@ -305,11 +305,50 @@ class SettingChanged(Event):
         check(self.key, self.value)
 
 
+# --- evidence files (DESIGN "Verdicts, provenance, track records and evidence") -------------------------
+
+# The largest evidence file the log takes (stated in the README): the log is one file, copied whole by push,
+# pull and every jsonl export; a video larger than this belongs elsewhere, with its hash in a note.
+MAX_EVIDENCE_BYTES = 100 * 1024 * 1024
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*")
+
+
+def _sha256(instance: Any, attribute: attrs.Attribute, value: str) -> None:
+    if not _SHA256.fullmatch(value):
+        raise ValueError(f"{attribute.name} {value[:80]!r} is not a SHA-256 in hex (64 lowercase hex digits)")
+
+
+def _media_type(instance: Any, attribute: attrs.Attribute, value: str) -> None:
+    if len(value) > MAX_ID * 2 or not _MEDIA_TYPE.fullmatch(value):
+        raise ValueError(f"media_type {value[:80]!r} is not a media type such as image/png")
+
+
+def _size(instance: Any, attribute: attrs.Attribute, value: int) -> None:
+    if not 0 <= value <= MAX_EVIDENCE_BYTES:
+        raise ValueError(f"size {value:,} is outside 0-{MAX_EVIDENCE_BYTES:,} bytes (the limit of an evidence file)")
+
+
+@frozen(kw_only=True)
+class EvidenceAttached(Event):
+    """A file (screenshot, PDF, video) attached to a statement; its bytes are stored in the log by ``sha256``
+    (content-addressed, once however many events name them), the event holds the hash and what the file was."""
+
+    TYPE: ClassVar[str] = "evidence-attached"
+    target: str = field(validator=_text(MAX_ID, required=True))
+    sha256: str = field(validator=_sha256)
+    name: str = field(validator=_text(MAX_NAME, required=True))
+    media_type: str = field(validator=_media_type)
+    size: int = field(validator=_size)
+    note: str | None = field(default=None, validator=_text(MAX_TEXT))
+
+
 EVENT_CLASSES: dict[str, type[Event]] = {
     cls.TYPE: cls for cls in (SourceRegistered, FactOpened, FactReworded, Claim, Confirm, Deny, Decline, Retract,
                               StatementVoided, FactAmended, SourceAmended, PartyRegistered, PartyAmended,
                               SettingChanged)
 }
+EVENT_CLASSES[EvidenceAttached.TYPE] = EvidenceAttached  # issue 16, kept apart so merges stay mechanical
 # The types issue 12 added: the analyst's corrections, amendments and party registrations.
 CORRECTION_TYPES = ("statement-voided", "fact-amended", "source-amended", "party-registered", "party-amended")
 ENVELOPE_FIELDS = tuple(a.name for a in attrs.fields(Event))

@@ -1,7 +1,9 @@
 """The built-in ``jsonl`` exporter: the log itself, one wire record per line, lossless; and its reader.
 
 A line holds ``seq, id, type, version, recorded_at, observed_at, recorded_by, data, prev_hash, hash`` exactly
-as stored, so ``factlog import`` can merge it into another log and check each record's hash on the way.
+as stored, so ``factlog import`` can merge it into another log and check each record's hash on the way. Before
+the first ``evidence-attached`` event that names a file come the file's bytes, base64-encoded, in records of
+their own kind (``factlog.evidence_files`` describes them), so the export is the whole log, files included.
 """
 
 from __future__ import annotations
@@ -33,8 +35,27 @@ def dumps(record: Mapping[str, Any]) -> str:
 def write(request: ExportRequest, stream: IO[str]) -> None:
     # Each line is written from the stored columns: what dumps() of request.rows() gives, at a sixth of the cost
     # (the log holds no lone surrogates, so there is nothing for dumps to refuse).
+    carried: set[str] = set()
     for row in request.log.event_rows(request.clock, request.where):
+        if row[2] == "evidence-attached":
+            write_file_lines(request.log, row, carried, stream)
         stream.write(wire_line(row) + "\n")
+
+
+def write_file_lines(log: Any, row: tuple, carried: set[str], stream: IO[str]) -> None:
+    """Before the first event that names an evidence file, the file itself: base64 records, one a stored chunk
+    (``factlog.evidence_files`` describes them; ``import`` checks them against the hash)."""
+    from factlog.evidence_files import file_records
+
+    sha256 = json.loads(row[7]).get("sha256")
+    if not isinstance(sha256, str) or sha256 in carried:
+        return
+    size = log.file_size(sha256)
+    if size is None:
+        raise InvalidInput(f"evidence file {sha256} of event {row[1]} is missing from the log; 'factlog verify'")
+    for record in file_records(sha256, size, log.file_chunks(sha256)):
+        stream.write(orjson.dumps(record).decode("ascii") + "\n")
+    carried.add(sha256)
 
 
 def wire_line(row: tuple) -> str:
@@ -55,7 +76,8 @@ def wire_line(row: tuple) -> str:
 def register_exporters(register: Any) -> None:
     register(Exporter(
         name="jsonl",
-        description="The log itself, one event per line (lossless; 'factlog import' reads it back).",
+        description="The log itself, one event per line (lossless; 'factlog import' reads it back), with the"
+                    " evidence files base64-encoded in records of their own.",
         extension="jsonl",
         media_type="application/jsonl",
         write=write,

@@ -1,8 +1,8 @@
 """The built-in ``markdown`` exporter: the journalist's report, in CommonMark with GitHub tables.
 
 Per fact a section: statement, status, label, party stances, a table of the standing statements (source,
-stance, when, quote, link), one of the withdrawn statements with the reason given for each retraction, and the
-history of its status. User text can hold anything, so every piece of it
+stance, when, quote, link), one of the withdrawn statements with the reason given for each retraction, the
+evidence files attached to them (name, type, size, SHA-256), and the history of its status. User text can hold anything, so every piece of it
 goes through ``inline``: line breaks become spaces and every character that Markdown or GitHub would read as
 syntax (emphasis, code, links, HTML, entities, table pipes, math, mentions) is backslash-escaped. Links are
 made only for http, https and mailto URLs; any other URL (``javascript:``, ``data:``...) shows as plain text.
@@ -168,7 +168,8 @@ def origins_lines(belief: Belief, sources: Mapping[str, SourceInfo]) -> list[str
 
 
 def section(belief: Belief, history: list[Change], sources: Mapping[str, SourceInfo],
-            parties: Mapping[str, PartyInfo] | None = None) -> list[str]:
+            parties: Mapping[str, PartyInfo] | None = None, evidence: Mapping[str, list[dict]] | None = None
+            ) -> list[str]:
     lines = [f"## {belief.fact}", "", f"**Statement:** {inline(belief.statement)}", "",
              f"**Status:** {belief.status}", "", f"**Label:** {inline(belief.label)}", "",
              f"**Parties:** {parties_line(belief.parties, parties)}", "", *origins_lines(belief, sources),
@@ -182,9 +183,28 @@ def section(belief: Belief, history: list[Change], sources: Mapping[str, SourceI
         lines += ["", "### Withdrawn statements", ""]
         lines += table(["Source", "Stance", "When", "Quote", "Link", "Withdrawn because"],
                        (withdrawn_cells(r, sources) for r in belief.withdrawn))
+    lines += evidence_lines(belief, evidence or {}, sources)
     lines += ["", "### History", ""]
     lines += table(["Seq", "When", "Event", "Status", "Label"], (change_cells(c, sources) for c in history))
     return lines + [""]
+
+
+def _source_name(source: str, sources: Mapping[str, SourceInfo]) -> str:
+    return sources[source].name if source in sources else source
+
+
+def evidence_lines(belief: Belief, evidence: Mapping[str, list[dict]], sources: Mapping[str, SourceInfo]
+                   ) -> list[str]:
+    """The files attached to the fact's statements (``evidence``: by fact; those of voided statements left out),
+    each with its SHA-256 to check a copy against (``factlog evidence get``); nothing when there are none."""
+    voided = {v.event_id for v in belief.voided}
+    rows = [[inline(f"{_source_name(item['source'], sources)}'s {item['event_type']} (seq {item['event_seq']})"),
+             inline(item["name"]), inline(item["media_type"]), f"{item['size']:,}", f"`{item['sha256']}`",
+             inline(item["note"])]
+            for item in evidence.get(belief.fact, ()) if item["event"] not in voided]
+    if not rows:
+        return []
+    return ["", "### Evidence", "", *table(["Statement", "File", "Type", "Bytes", "SHA-256", "Note"], rows)]
 
 
 def write(request: ExportRequest, stream: IO[str]) -> None:
@@ -194,8 +214,11 @@ def write(request: ExportRequest, stream: IO[str]) -> None:
     for line in overview(request.beliefs()):  # line by line: the overview grows with the log
         stream.write(line + "\n")
     stream.write("\n")
+    evidence: dict[str, list[dict]] = {}  # fact -> the files attached to its statements
+    for item in request.log.evidence(clock=request.clock):
+        evidence.setdefault(item["fact"], []).append(item)
     for belief in request.beliefs():
-        stream.write("\n".join(section(belief, request.history(belief.fact), sources, parties)) + "\n")
+        stream.write("\n".join(section(belief, request.history(belief.fact), sources, parties, evidence)) + "\n")
 
 
 @hookimpl

@@ -162,6 +162,9 @@ def verify(store: LogStore, head: str | None = None) -> tuple[int, str]:
         store.check_guards()
         check_events(store)
         check_projections(store)
+        from .evidence import verify_files
+
+        verify_files(store)  # every stored evidence file re-hashed, every attached one present
     return result
 
 

@@ -241,6 +241,32 @@ class LogStore(abc.ABC):
     def check_guards(self) -> None:
         """Raise IntegrityError if the database no longer enforces immutability."""
 
+    # --- evidence files (store.evidence holds what they must say) -----------------------------------------
+
+    @abc.abstractmethod
+    def file_size(self, sha256: str) -> int | None:
+        """The size of stored evidence file ``sha256``, or None if the log does not hold it."""
+
+    @abc.abstractmethod
+    def insert_file_chunk(self, sha256: str, part: int, data: bytes) -> None:
+        """Store chunk ``part`` (0, 1, ...) of a file's bytes."""
+
+    @abc.abstractmethod
+    def insert_file(self, sha256: str, size: int, parts: int) -> None:
+        """Record that file ``sha256`` is stored whole: ``size`` bytes in ``parts`` chunks."""
+
+    @abc.abstractmethod
+    def file_chunks(self, sha256: str) -> Iterator[bytes]:
+        """The stored chunks of a file, in order, one at a time."""
+
+    @abc.abstractmethod
+    def file_rows(self) -> Iterator[tuple[str, int, int]]:
+        """``(sha256, size, parts)`` of every stored file, by hash."""
+
+    @abc.abstractmethod
+    def file_hashes_from(self, prefix: str, limit: int) -> list[str]:
+        """Up to ``limit`` stored file hashes that start with ``prefix``, in order."""
+
     # --- appending ----------------------------------------------------------------------------------------
 
     def append(self, event: ev.Event) -> ev.Event:
@@ -306,6 +332,10 @@ class LogStore(abc.ABC):
             if existing is not None:
                 return existing, False
         fact, source, target = checks.locate(event, self, merge)
+        if isinstance(event, ev.EvidenceAttached):  # its file goes in with it, in this transaction
+            from .evidence import store_file
+
+            store_file(self, event, pending.attachment, merge)
         if pending.fresh and isinstance(event, checks.CORRECTIONS):
             checks.refuse_unchanged(event, self)
         seq = last_seq + 1

@@ -103,6 +103,8 @@ def locate(event: ev.Event, log: Lookups, merge: bool = False) -> tuple[str | No
         return locate_correction(event, log)
     if isinstance(event, ev.SettingChanged):
         return _locate_setting(event, log)
+    if isinstance(event, ev.EvidenceAttached):
+        return _locate_evidence(event, log, merge)
     raise InvalidInput(f"cannot append a {event.TYPE} event")
 
 
@@ -170,6 +172,22 @@ def _locate_retraction(event: ev.Retract, log: Lookups, merge: bool) -> tuple[st
     if format_time(event.observed_at) < observed_at:
         raise InvalidInput(f"a retraction cannot be made before the statement it withdraws ({observed_at})")
     return fact, source, event.target
+
+
+def _locate_evidence(event: ev.EvidenceAttached, log: Lookups, merge: bool) -> tuple[None, None, str]:
+    """Evidence is attached to a statement (claim, confirm, deny, decline). It concerns no fact's belief: its
+    ``target`` column names the statement, and ``evidence list EVENT`` finds it there. Recording one, the
+    statement must not be voided (a merge keeps what the other log attached before its void)."""
+    found = log.statement_of(event.target)
+    if found is None:
+        raise NotFound(f"no event {event.target!r} in the log")
+    kind = found[0]
+    if kind not in ev.STATEMENT_TYPES:
+        raise InvalidInput(f"event {event.target} is a {kind}, not a statement; evidence is attached to a claim,"
+                           " confirm, deny or decline")
+    if not merge and is_voided(log, event.target):
+        raise Conflict(f"statement {event.target} was voided as a recording error; attach evidence to the right one")
+    return None, None, event.target
 
 
 # --- corrections, amendments and parties (DESIGN "Corrections, amendments and parties") -------------------

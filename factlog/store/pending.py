@@ -28,6 +28,7 @@ class Pending:
     chained: tuple[Any, Any, str, tuple] | None = None
     written_times: tuple[Any, Any] = (None, None)  # recorded_at and observed_at as the record spelled them
     fresh: bool = False  # made here and now (the API), not merged from another log: an amendment must change something
+    attachment: Any = None  # an evidence-attached event's file bytes (``store.evidence.Attachment``), when it brings them
 
     @classmethod
     def of(cls, event: ev.Event) -> Pending:

@@ -129,6 +129,8 @@ def check_columns(seq: int, fields: list, columns: tuple, locate: Callable[[Any]
         raise IntegrityError(f"event at seq {seq} holds a payload that is not a JSON object", seq)
     if fields[1] in (b"retract", b"statement-voided"):
         expected = (*(locate(data.get("target")) or (None, None)), data.get("target"))
+    elif fields[1] == b"evidence-attached":  # about a statement, not a fact's belief: only its target is looked up
+        expected = (None, None, data.get("target"))
     else:
         expected = (data.get("fact"), data.get("source"), None)
     if tuple(columns) != expected:

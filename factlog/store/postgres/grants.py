@@ -14,7 +14,7 @@ from psycopg import sql
 from .connection import SCHEMA
 from .schema import PROJECTION_TABLES
 
-READ_AND_APPEND = ("events", "logs")
+READ_AND_APPEND = ("events", "logs", "evidence_chunks", "evidence_files")  # evidence files: insert-only as events
 READ_ONLY = ("migrations",)
 PROJECTIONS = (*PROJECTION_TABLES, "search_index")
 

@@ -100,6 +100,25 @@ M006_CITATIONS = [
     "UPDATE beliefs SET chains = '{}', independent_assertions = (SELECT count(*) FROM stances"
     " WHERE stances.log = beliefs.log AND stances.fact = beliefs.fact AND stances.stance = 'asserts')",
 ]
+_EVIDENCE_REFUSAL = f"""CREATE FUNCTION refuse_evidence_change() RETURNS trigger LANGUAGE plpgsql
+    SET search_path = {SCHEMA}, pg_catalog AS $$
+    BEGIN
+      RAISE EXCEPTION 'factlog evidence files are immutable: % refused', TG_OP USING ERRCODE = 'FL001';
+    END $$"""
+EVIDENCE_TABLES = ("evidence_chunks", "evidence_files")
+M007_EVIDENCE = [
+    # issue 16: evidence files by SHA-256, per log, in chunks of 1 MiB; insert-only as events are
+    f"""CREATE TABLE evidence_chunks (log {T} NOT NULL REFERENCES logs (name), sha256 {T} NOT NULL,
+        part bigint NOT NULL CHECK (part >= 0), data bytea NOT NULL, PRIMARY KEY (log, sha256, part))""",
+    f"""CREATE TABLE evidence_files (log {T} NOT NULL REFERENCES logs (name), sha256 {T} NOT NULL,
+        size bigint NOT NULL, parts bigint NOT NULL, PRIMARY KEY (log, sha256))""",
+    _EVIDENCE_REFUSAL,
+    *(f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} FOR EACH"
+      f" {'STATEMENT' if verb == 'TRUNCATE' else 'ROW'} EXECUTE FUNCTION refuse_evidence_change()"
+      for table in EVIDENCE_TABLES for verb in ("UPDATE", "DELETE", "TRUNCATE")),
+]
+EVIDENCE_GUARD_TRIGGERS = {table: tuple(f"{table}_no_{verb}" for verb in ("update", "delete", "truncate"))
+                           for table in EVIDENCE_TABLES}
 
 STEPS: tuple[tuple[str, list[str]], ...] = (
     ("m001_events", M001_EVENTS),
@@ -107,6 +126,7 @@ STEPS: tuple[tuple[str, list[str]], ...] = (
     ("m003_search", M003_SEARCH),
     ("m004_parties", M004_PARTIES),
     ("m006_citations", M006_CITATIONS),
+    ("m007_evidence", M007_EVIDENCE),
 )
 NAMES = tuple(name for name, _ in STEPS)
 PROJECTION_TABLES = ("sources", "facts", "beliefs", "stances", "projection_state", "parties")
@@ -153,3 +173,4 @@ FUNCTION_BODIES = {
     "events_no_update": _body(M001_EVENTS[6]), "events_no_delete": _body(M001_EVENTS[6]),
     "events_no_truncate": _body(M001_EVENTS[6]), "events_check_insert": _body(M001_EVENTS[7]),
 }
+FUNCTION_BODIES.update({name: _body(_EVIDENCE_REFUSAL) for names in EVIDENCE_GUARD_TRIGGERS.values() for name in names})

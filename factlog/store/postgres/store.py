@@ -357,15 +357,56 @@ class PostgresStore(LogStore):
         return row[0] + 1 if row else 1
 
     def check_guards(self) -> None:
-        """The triggers must be there, enabled, and run factlog's own functions."""
+        """The triggers must be there, enabled, and run factlog's own functions: those of the events and (issue 16)
+        of the evidence files, asked in one query (it runs at every write transaction)."""
         rows = self.conn.execute(
             "SELECT t.tgname, p.prosrc FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid"
-            " WHERE t.tgrelid = 'events'::regclass AND NOT t.tgisinternal AND t.tgenabled <> 'D'").fetchall()
+            " WHERE t.tgrelid = ANY(%s::regclass[]) AND NOT t.tgisinternal AND t.tgenabled <> 'D'",
+            (["events", *schema.EVIDENCE_TABLES],)).fetchall()
         present = {name for name, source in rows if schema.FUNCTION_BODIES.get(name) == source}
-        missing = set(schema.GUARD_TRIGGERS) - present
+        expected = {name for names in schema.EVIDENCE_GUARD_TRIGGERS.values() for name in names}
+        missing = (set(schema.GUARD_TRIGGERS) | expected) - present
         if missing:
             raise IntegrityError("the log's immutability triggers were removed, disabled or changed"
                                  f" ({', '.join(sorted(missing))})")
+
+    # --- evidence files ------------------------------------------------------------------------------------
+
+    def file_size(self, sha256: str) -> int | None:
+        row = self.conn.execute("SELECT size FROM evidence_files WHERE log = %s AND sha256 = %s",
+                                (self.log, sha256)).fetchone()
+        return None if row is None else int(row[0])
+
+    def insert_file_chunk(self, sha256: str, part: int, data: bytes) -> None:
+        # %b: the bytes go as they are (as text, bytea doubles them in hex); reading the RETURNING row waits for
+        # the server, so the pipeline never holds more than one chunk on its way out
+        self.conn.execute("INSERT INTO evidence_chunks (log, sha256, part, data) VALUES (%s, %s, %s, %b)"
+                          " RETURNING part", (self.log, sha256, part, data)).fetchone()
+
+    def insert_file(self, sha256: str, size: int, parts: int) -> None:
+        self.conn.execute("INSERT INTO evidence_files (log, sha256, size, parts) VALUES (%s, %s, %s, %s)",
+                          (self.log, sha256, size, parts))
+
+    def file_chunks(self, sha256: str) -> Iterator[bytes]:
+        part = 0  # one row a query: a result of many 1 MiB rows would be held whole by the client
+        while True:
+            row = self.conn.execute("SELECT data FROM evidence_chunks WHERE log = %s AND sha256 = %s AND part = %s",
+                                    (self.log, sha256, part)).fetchone()
+            if row is None:
+                return
+            yield bytes(row[0])
+            part += 1
+
+    def file_rows(self) -> Iterator[tuple[str, int, int]]:
+        rows = self.conn.execute("SELECT sha256, size, parts FROM evidence_files WHERE log = %s ORDER BY sha256",
+                                 (self.log,)).fetchall()
+        for row in rows:
+            yield str(row[0]), int(row[1]), int(row[2])
+
+    def file_hashes_from(self, prefix: str, limit: int) -> list[str]:
+        rows = self.conn.execute("SELECT sha256 FROM evidence_files WHERE log = %s AND sha256 >= %s AND sha256 < %s"
+                                 " ORDER BY sha256 LIMIT %s", (self.log, prefix, prefix + "\U0010ffff", limit))
+        return [row[0] for row in rows]
 
 
 def _open_failure(where: str, exc: psycopg.Error) -> str:

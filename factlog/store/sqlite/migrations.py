@@ -147,6 +147,34 @@ def m013_append_pages(db: sqlite_utils.Database) -> None:
     db.execute("UPDATE projection_state SET last_seq = NULL WHERE name = 'beliefs'"
                " AND last_seq = (SELECT max(seq) FROM events)")
 
+# Issue 16: evidence files, insert-only as the events are. One statement each (see NO_OVERWRITE_V2_SQL).
+EVIDENCE_SQL = (
+    # a rowid table: SQLite keeps a large row's bytes in overflow pages there, not in the index's own pages
+    "CREATE TABLE evidence_chunks (sha256 TEXT NOT NULL, part INTEGER NOT NULL, data BLOB NOT NULL,"
+    " PRIMARY KEY (sha256, part))",
+    "CREATE TABLE evidence_files (sha256 TEXT PRIMARY KEY NOT NULL, size INTEGER NOT NULL, parts INTEGER NOT NULL)"
+    " WITHOUT ROWID",
+    *(f"""CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table}
+BEGIN SELECT RAISE(ABORT, 'factlog evidence files are immutable: {verb} refused'); END"""
+      for table in ("evidence_chunks", "evidence_files") for verb in ("UPDATE", "DELETE")),
+    # INSERT OR REPLACE would delete the row it collides with without firing the DELETE trigger (see m003)
+    """CREATE TRIGGER evidence_chunks_no_overwrite BEFORE INSERT ON evidence_chunks
+WHEN EXISTS (SELECT 1 FROM evidence_chunks WHERE sha256 = NEW.sha256 AND part = NEW.part)
+BEGIN SELECT RAISE(ABORT, 'factlog evidence files are immutable: INSERT over a stored chunk refused'); END""",
+    """CREATE TRIGGER evidence_files_no_overwrite BEFORE INSERT ON evidence_files
+WHEN EXISTS (SELECT 1 FROM evidence_files WHERE sha256 = NEW.sha256)
+BEGIN SELECT RAISE(ABORT, 'factlog evidence files are immutable: INSERT over a stored file refused'); END""",
+)
+EVIDENCE_GUARD_TRIGGERS = tuple(f"{table}_no_{verb}" for table in ("evidence_chunks", "evidence_files")
+                                for verb in ("update", "delete", "overwrite"))
+
+
+def m011_evidence(db: sqlite_utils.Database) -> None:
+    """Issue 16: the evidence files, content-addressed (by SHA-256) and insert-only, in chunks of 1 MiB rows (a file
+    goes in and out a chunk at a time: memory stays flat). ``evidence_files`` says a file is whole."""
+    for sql in EVIDENCE_SQL:
+        db.execute(sql)
+
 
 STEPS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("m001_events", m001_events),
@@ -158,6 +186,7 @@ STEPS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("m007_parties", m007_parties),
     ("m008_projection_foreign_keys", m008_projection_foreign_keys),
     ("m010_citations", m010_citations),
+    ("m011_evidence", m011_evidence),
     ("m013_append_pages", m013_append_pages),
 )
 NAMES = tuple(name for name, _ in STEPS)

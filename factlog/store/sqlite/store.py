@@ -30,6 +30,9 @@ from . import projections, queries
 from .connection import configure, connect, open_failure, tune_for_appends
 
 
+FILE_CACHE_KIB = -2048  # the page cache (negative: KiB) while a write stores an evidence file
+
+
 class SQLiteStore(LogStore):
     """One open log file."""
 
@@ -258,6 +261,10 @@ class SQLiteStore(LogStore):
     def before_commit(self) -> None:
         for sql in self._lifted:
             self.conn.execute(sql)
+        if self._lifted and not self._migrating:
+            # the guards were checked at BEGIN and this transaction only put back what it lifted: its own change of
+            # the schema needs no second check (a check costs a pass over the schema, which grows with migrations)
+            self._checked_schema = self.conn.execute("PRAGMA schema_version").fetchone()[0]
         self._lifted.clear()
 
     # --- reading -------------------------------------------------------------------------------------------
@@ -375,13 +382,64 @@ class SQLiteStore(LogStore):
         return found[0] + 1 if found else 1
 
     def check_guards(self) -> None:
-        from .migrations import GUARD_TRIGGERS
+        from .migrations import EVIDENCE_GUARD_TRIGGERS, GUARD_TRIGGERS
 
-        names = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        # one pass over the schema (an append after a bulk one runs this): the triggers, and the evidence table
+        names = {row[0] for row in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' OR (type = 'table' AND name = 'evidence_files')")}
         missing = set(GUARD_TRIGGERS) - names
+        if "evidence_files" in names:  # (a log opened read-only before m011 has none yet)
+            missing |= set(EVIDENCE_GUARD_TRIGGERS) - names
         if missing:
             raise IntegrityError(f"the log's immutability triggers were removed ({', '.join(sorted(missing))})",
                                  code="unguarded")
+
+    # --- evidence files ------------------------------------------------------------------------------------
+
+    def _has_evidence_tables(self) -> bool:
+        return self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'evidence_files'").fetchone() is not None
+
+    def file_size(self, sha256: str) -> int | None:
+        if not self._has_evidence_tables():
+            return None
+        row = self.conn.execute("SELECT size FROM evidence_files WHERE sha256 = ?", (sha256,)).fetchone()
+        return None if row is None else row[0]
+
+    def insert_file_chunk(self, sha256: str, part: int, data: bytes) -> None:
+        if part == 0:
+            # A writer's page cache may grow to 64 MiB (see write()); a 100 MiB file would fill it with dirty pages.
+            # A small cache makes SQLite spill them to the WAL as it goes: memory stays flat whatever the size.
+            self.conn.execute(f"PRAGMA cache_size = {FILE_CACHE_KIB}")
+            self._writer = False  # the next write transaction sets the writer's cache again
+        self.conn.execute("INSERT INTO evidence_chunks (sha256, part, data) VALUES (?, ?, ?)", (sha256, part, data))
+
+    def insert_file(self, sha256: str, size: int, parts: int) -> None:
+        self.conn.execute("INSERT INTO evidence_files (sha256, size, parts) VALUES (?, ?, ?)", (sha256, size, parts))
+
+    def file_chunks(self, sha256: str) -> Iterator[bytes]:
+        # one row a query: a cursor over all of them may hold several 1 MiB rows at once
+        part = 0
+        while True:
+            row = self.conn.execute("SELECT data FROM evidence_chunks WHERE sha256 = ? AND part = ?",
+                                    (sha256, part)).fetchone()
+            if row is None:
+                return
+            yield bytes(row[0])
+            part += 1
+
+    def file_rows(self) -> Iterator[tuple[str, int, int]]:
+        if not self._has_evidence_tables():
+            return
+        for row in self.conn.execute("SELECT sha256, size, parts FROM evidence_files ORDER BY sha256").fetchall():
+            yield row[0], row[1], row[2]
+
+    def file_hashes_from(self, prefix: str, limit: int) -> list[str]:
+        if not self._has_evidence_tables():
+            return []
+        rows = self.conn.execute("SELECT sha256 FROM evidence_files WHERE sha256 >= ? AND sha256 < ? ORDER BY sha256"
+                                 " LIMIT ?", (prefix, prefix + "\U0010ffff", limit))
+        return [row[0] for row in rows]
 
     def _check_guards_if_changed(self) -> None:
         """``check_guards`` when the schema changed since this connection last checked (SQLite counts every
