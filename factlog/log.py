@@ -355,24 +355,47 @@ class Log:
             raise NotFound(f"no fact {fact!r} in the log")
         if clock.is_now:
             return list(self.store.belief_rows(fact))
+        if clock.as_of is None and clock.at_seq is None:
+            return self._status_valid_at(fact, clock)
         rows = [bl.belief_fields(belief) for belief in self.beliefs(clock, fact)]
         if fact is not None and not rows:
             raise NotFound(f"fact {fact!r} was not yet in the log at that point")
         return rows
+
+    def _status_valid_at(self, fact: str | None, clock: Clock) -> list[dict]:
+        """``status --valid-at T`` (now in transaction time). Valid time filters only what sources said, so a fact
+        with nothing said after T is in that view as it is now: its stored belief row. The facts with something
+        said after T are folded from their rows in view, through the same fold and derive as every view."""
+        assert clock.valid_at is not None
+        with self.store.snapshot():
+            later = self.store.facts_said_after(clock.valid_at, fact)
+            folded = {belief.fact: bl.belief_fields(belief) for belief in
+                      self._derived(self.store.said_after_states(clock.valid_at, fact), clock)}
+            rows = []
+            for row in self.store.belief_rows(fact):  # in the order of every status listing
+                if row["fact"] not in later:
+                    rows.append(row)
+                elif row["fact"] in folded:
+                    rows.append(folded[row["fact"]])
+            return rows
 
     def beliefs(self, clock: Clock = NOW, fact: str | None = None,
                 where: EventFilter | None = None) -> Iterator[bl.Belief]:
         """Full beliefs (with standing statements), folded from the log for the view asked for (of the facts
         ``where`` keeps)."""
         with self.store.snapshot():
-            sources = self.store.source_map(clock)
-            parties = self.store.party_map(clock)
             kept = self._facts_kept(where, clock)
-            for state in self.store.fact_states(clock, slug(fact)):
-                if kept is not None and state.fact not in kept:
-                    continue
-                require_sources(state, sources)
-                yield bl.derive(state, sources, parties)
+            states = self.store.fact_states(clock, slug(fact))
+            yield from self._derived((state for state in states if kept is None or state.fact in kept), clock)
+
+    def _derived(self, states: Iterable[bl.FactState], clock: Clock) -> Iterator[bl.Belief]:
+        """The beliefs of these folded states, with the sources and parties of the view of transaction time
+        ``clock`` names (read before the first state)."""
+        sources = self.store.source_map(clock)
+        parties = self.store.party_map(clock)
+        for state in states:
+            require_sources(state, sources)
+            yield bl.derive(state, sources, parties)
 
     def belief(self, fact: str, clock: Clock = NOW) -> bl.Belief:
         fact = slug(fact) or ""

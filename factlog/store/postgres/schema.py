@@ -93,11 +93,19 @@ M004_PARTIES = [
     "CREATE INDEX events_who ON events (log, type, seq) WHERE fact IS NULL",
 ]
 
+M008_VALID_TIME = [
+    # issue 14: what sources said, by fact and said-at time: ``status --valid-at T`` folds only the facts with
+    # something said after T (the WHERE must stay ``queries.SAID_IN_VALID_TIME``)
+    "CREATE INDEX events_said ON events (log, fact, observed_at)"
+    " WHERE type IN ('claim','confirm','deny','decline','retract')",
+]
+
 STEPS: tuple[tuple[str, list[str]], ...] = (
     ("m001_events", M001_EVENTS),
     ("m002_projections", M002_PROJECTIONS),
     ("m003_search", M003_SEARCH),
     ("m004_parties", M004_PARTIES),
+    ("m008_valid_time", M008_VALID_TIME),
 )
 NAMES = tuple(name for name, _ in STEPS)
 PROJECTION_TABLES = ("sources", "facts", "beliefs", "stances", "projection_state", "parties")

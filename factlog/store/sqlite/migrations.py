@@ -125,6 +125,15 @@ def m008_projection_foreign_keys(db: sqlite_utils.Database) -> None:
     create_projection_tables(db)
 
 
+def m012_valid_time(db: sqlite_utils.Database) -> None:
+    """Issue 14: what sources said (statements and retractions), indexed by fact and said-at time. ``status
+    --valid-at T`` folds only the facts with something said after T and reads the others' stored beliefs; this
+    index finds those facts without reading the events table. Its WHERE must stay the text of
+    ``queries.SAID_IN_VALID_TIME``, else SQLite does not use it."""
+    db.execute("CREATE INDEX IF NOT EXISTS idx_events_said ON events (fact, observed_at)"
+               " WHERE type IN ('claim','confirm','deny','decline','retract')")
+
+
 STEPS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("m001_events", m001_events),
     ("m002_projections", m002_projections),
@@ -134,6 +143,7 @@ STEPS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("m006_chain_link", m006_chain_link),
     ("m007_parties", m007_parties),
     ("m008_projection_foreign_keys", m008_projection_foreign_keys),
+    ("m012_valid_time", m012_valid_time),
 )
 NAMES = tuple(name for name, _ in STEPS)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -101,6 +102,30 @@ def event_rows(conn: sqlite3.Connection, where: str, params: Sequence[Any], limi
     # a plain loop, not ``yield from``: closing this generator late (after the log was closed, e.g. when
     # the reader of stdout went away) must not call close() on the cursor of a closed connection
     for row in conn.execute(sql, params):
+        yield row
+
+
+# What valid time filters (``beliefs.in_valid_time``): what sources said. The same text as the WHERE of the partial
+# index ``m012_valid_time`` made on (fact, observed_at), which SQLite uses only for a query with this very term.
+SAID_IN_VALID_TIME = "type IN ('claim','confirm','deny','decline','retract')"
+SAID_AFTER = f"SELECT fact FROM events WHERE {SAID_IN_VALID_TIME} AND observed_at > ?"
+
+
+def facts_said_after(conn: sqlite3.Connection, valid_at: dt.datetime, fact: str | None) -> set[str]:
+    """The facts (``fact`` only, when given) with a statement or retraction said after ``valid_at``."""
+    sql, params = SAID_AFTER, [format_time(valid_at)]
+    if fact is not None:
+        sql, params = sql + " AND fact = ?", [*params, fact]
+    return {row[0] for row in conn.execute(sql, params)}
+
+
+def said_after_fold_rows(conn: sqlite3.Connection, valid_at: dt.datetime, fact: str | None) -> Iterator[tuple]:
+    """The rows of ``folding.fold_rows`` in the view of valid time ``valid_at`` (now in transaction time), of the
+    facts ``facts_said_after`` names only: rows said later are left out here already."""
+    where, params = event_filter(Clock(valid_at=valid_at), fact=fact)
+    sql = (f"SELECT {FOLD_COLUMNS}, fact FROM events WHERE {where} AND fact IN ({SAID_AFTER})"
+           " ORDER BY fact, seq")
+    for row in conn.execute(sql, [*params, format_time(valid_at)]):
         yield row
 
 

@@ -3,6 +3,8 @@ append loop, the domain checks and the fold are shared (``store.base``)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -266,6 +268,12 @@ class SQLiteStore(LogStore):
 
     def fold_rows(self, clock: Clock, fact: str | None) -> Iterator[tuple]:
         return queries.fold_rows(self.conn, clock, fact)
+
+    def facts_said_after(self, valid_at: dt.datetime, fact: str | None = None) -> set[str]:
+        return queries.facts_said_after(self.conn, valid_at, fact)
+
+    def said_after_fold_rows(self, valid_at: dt.datetime, fact: str | None = None) -> Iterator[tuple]:
+        return queries.said_after_fold_rows(self.conn, valid_at, fact)
 
     def event_ids_from(self, prefix: str, limit: int) -> list[str]:
         # a range on the id index: every id that starts with ``prefix`` sorts between it and prefix + U+10FFFF
