@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import getpass
+import heapq
 import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -365,19 +366,14 @@ class Log:
     def _status_valid_at(self, fact: str | None, clock: Clock) -> list[dict]:
         """``status --valid-at T`` (now in transaction time). Valid time filters only what sources said, so a fact
         with nothing said after T is in that view as it is now: its stored belief row. The facts with something
-        said after T are folded from their rows in view, through the same fold and derive as every view."""
+        said after T are folded from their rows in view, through the same fold and derive as every view. Both
+        come in fact order (ids compare by code point, as the store sorts them), merged into one."""
         assert clock.valid_at is not None
         with self.store.snapshot():
-            later = self.store.facts_said_after(clock.valid_at, fact)
-            folded = {belief.fact: bl.belief_fields(belief) for belief in
-                      self._derived(self.store.said_after_states(clock.valid_at, fact), clock)}
-            rows = []
-            for row in self.store.belief_rows(fact):  # in the order of every status listing
-                if row["fact"] not in later:
-                    rows.append(row)
-                elif row["fact"] in folded:
-                    rows.append(folded[row["fact"]])
-            return rows
+            stored = self.store.beliefs_unsaid_after(clock.valid_at, fact)
+            states = self.store.said_after_states(clock.valid_at, fact)
+            folded = (bl.belief_fields(belief) for belief in self._derived(states, clock))
+            return list(heapq.merge(stored, folded, key=lambda row: row["fact"]))
 
     def beliefs(self, clock: Clock = NOW, fact: str | None = None,
                 where: EventFilter | None = None) -> Iterator[bl.Belief]:
@@ -390,10 +386,12 @@ class Log:
 
     def _derived(self, states: Iterable[bl.FactState], clock: Clock) -> Iterator[bl.Belief]:
         """The beliefs of these folded states, with the sources and parties of the view of transaction time
-        ``clock`` names (read before the first state)."""
-        sources = self.store.source_map(clock)
-        parties = self.store.party_map(clock)
+        ``clock`` names."""
+        sources: dict[str, bl.SourceInfo] | None = None
+        parties: dict[str, bl.PartyInfo] = {}
         for state in states:
+            if sources is None:  # read once, and only if there is a state to derive
+                sources, parties = self.store.source_map(clock), self.store.party_map(clock)
             require_sources(state, sources)
             yield bl.derive(state, sources, parties)
 

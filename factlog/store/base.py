@@ -195,14 +195,14 @@ class LogStore(abc.ABC):
         """The rows ``folding.fold_rows`` reads, for the view of transaction time ``clock`` names."""
 
     @abc.abstractmethod
-    def facts_said_after(self, valid_at: dt.datetime, fact: str | None = None) -> set[str]:
-        """The facts (``fact`` only, when given) with a statement or retraction said after ``valid_at``: the
-        only ones whose view at valid time ``valid_at`` differs from the log now (valid time filters nothing else)."""
+    def beliefs_unsaid_after(self, valid_at: dt.datetime, fact: str | None = None) -> Iterator[dict]:
+        """``belief_rows`` of the facts with no statement or retraction said after ``valid_at``: valid time filters
+        nothing else, so these facts are in the view of valid time ``valid_at`` as they are now."""
 
     @abc.abstractmethod
     def said_after_fold_rows(self, valid_at: dt.datetime, fact: str | None = None) -> Iterator[tuple]:
         """The rows ``folding.fold_rows`` reads for the view of valid time ``valid_at`` (now in transaction time),
-        of the facts ``facts_said_after`` names only."""
+        of the facts with a statement or retraction said after it (the others' are ``beliefs_unsaid_after``)."""
 
     @abc.abstractmethod
     def event_ids_from(self, prefix: str, limit: int) -> list[str]:

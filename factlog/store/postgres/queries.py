@@ -123,18 +123,21 @@ SAID_IN_VALID_TIME = "type IN ('claim','confirm','deny','decline','retract')"
 SAID_AFTER = f"SELECT fact FROM events WHERE log = %s AND {SAID_IN_VALID_TIME} AND observed_at > %s"
 
 
-def facts_said_after(conn: psycopg.Connection, log: str, valid_at: dt.datetime, fact: str | None) -> set[str]:
-    """The facts (``fact`` only, when given) with a statement or retraction said after ``valid_at``."""
-    sql, params = SAID_AFTER, [log, format_time(valid_at)]
+def beliefs_unsaid_after(conn: psycopg.Connection, log: str, columns: str, valid_at: dt.datetime,
+                         fact: str | None) -> list[tuple]:
+    """The stored ``beliefs`` rows (``columns``) of the facts (``fact`` only, when given) with nothing said after
+    ``valid_at``, in fact order: the complement of ``said_after_fold_rows``'s facts."""
+    sql = f"SELECT {columns} FROM beliefs WHERE log = %s AND fact NOT IN ({SAID_AFTER})"
+    params = [log, log, format_time(valid_at)]
     if fact is not None:
         sql, params = sql + " AND fact = %s", [*params, fact]
-    return {row[0] for row in conn.execute(sql, params)}
+    return conn.execute(sql + " ORDER BY fact", params).fetchall()
 
 
 def said_after_fold_rows(conn: psycopg.Connection, log: str, valid_at: dt.datetime,
                          fact: str | None) -> Iterator[tuple]:
     """The rows of ``folding.fold_rows`` in the view of valid time ``valid_at`` (now in transaction time), of the
-    facts ``facts_said_after`` names only."""
+    facts with a statement or retraction said after it."""
     where, params = event_filter(log, Clock(valid_at=valid_at), fact=fact)
     return paged(conn, f"{FOLD_COLUMNS}, fact FROM events", where + f" AND fact IN ({SAID_AFTER})",
                  [*params, log, format_time(valid_at)], "fact, seq", lambda row: (row[7], row[0]))

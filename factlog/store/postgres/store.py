@@ -279,8 +279,9 @@ class PostgresStore(LogStore):
     def fold_rows(self, clock: Clock, fact: str | None) -> Iterator[tuple]:
         return queries.fold_rows(self.conn, self.log, clock, fact)
 
-    def facts_said_after(self, valid_at: dt.datetime, fact: str | None = None) -> set[str]:
-        return queries.facts_said_after(self.conn, self.log, valid_at, fact)
+    def beliefs_unsaid_after(self, valid_at: dt.datetime, fact: str | None = None) -> Iterator[dict]:
+        for row in queries.beliefs_unsaid_after(self.conn, self.log, ", ".join(BELIEF_KEYS), valid_at, fact):
+            yield belief_dict(row)
 
     def said_after_fold_rows(self, valid_at: dt.datetime, fact: str | None = None) -> Iterator[tuple]:
         return queries.said_after_fold_rows(self.conn, self.log, valid_at, fact)

@@ -132,6 +132,8 @@ def m012_valid_time(db: sqlite_utils.Database) -> None:
     ``queries.SAID_IN_VALID_TIME``, else SQLite does not use it."""
     db.execute("CREATE INDEX IF NOT EXISTS idx_events_said ON events (fact, observed_at)"
                " WHERE type IN ('claim','confirm','deny','decline','retract')")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_events_unsaid ON events (fact, seq)"
+               " WHERE type NOT IN ('claim','confirm','deny','decline','retract')")
 
 
 STEPS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (

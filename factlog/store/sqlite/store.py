@@ -269,8 +269,9 @@ class SQLiteStore(LogStore):
     def fold_rows(self, clock: Clock, fact: str | None) -> Iterator[tuple]:
         return queries.fold_rows(self.conn, clock, fact)
 
-    def facts_said_after(self, valid_at: dt.datetime, fact: str | None = None) -> set[str]:
-        return queries.facts_said_after(self.conn, valid_at, fact)
+    def beliefs_unsaid_after(self, valid_at: dt.datetime, fact: str | None = None) -> Iterator[dict]:
+        for row in queries.beliefs_unsaid_after(self.conn, ", ".join(BELIEF_KEYS), valid_at, fact):
+            yield belief_dict(row)
 
     def said_after_fold_rows(self, valid_at: dt.datetime, fact: str | None = None) -> Iterator[tuple]:
         return queries.said_after_fold_rows(self.conn, valid_at, fact)
