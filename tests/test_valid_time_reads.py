@@ -89,3 +89,33 @@ def test_the_facts_said_after_are_found_through_the_index(tmp_path):
     conn.close()
     assert "idx_events_unsaid" in plan and "idx_events_said" in plan and "SCAN events " not in plan.replace(
         "SCAN events USING", "")
+
+
+# --- an export's histories: who is who read once for every fact ------------------------------------------------
+
+
+def check_histories(log: factlog.Log, clocks: list[Clock]) -> None:
+    for clock in clocks:
+        for voided in (True, False):
+            teller = log.histories(clock, voided)
+            for fact in log.ids("facts"):
+                try:
+                    expected = log.history(fact, clock, voided)
+                except factlog.errors.NotFound:
+                    with pytest.raises(factlog.errors.NotFound):
+                        teller(fact)
+                    continue
+                assert teller(fact) == expected
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(corrected_stories, st.lists(st.integers(-1, 300), min_size=1, max_size=2), st.integers(0, 60))
+def test_histories_told_in_one_go_equal_each_fact_history(story_spec, moments, cut):
+    sources, facts, steps = story_spec
+    with tempfile.TemporaryDirectory() as folder:
+        with factlog.open_log(os.path.join(folder, "story.db"), user="hypothesis") as log:
+            story = StoredStory(log, sources, facts)
+            story.play(steps)
+            clocks = [Clock(), Clock(at_seq=cut), *(Clock(valid_at=minutes(m)) for m in moments),
+                      Clock(at_seq=cut, valid_at=minutes(moments[0]))]
+            check_histories(log, clocks)
