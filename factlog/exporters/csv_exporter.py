@@ -140,9 +140,21 @@ def flat_payload(payload: Any) -> str:
 _decoder = json.JSONDecoder()
 
 
-def _usual_value(value: Any) -> bool:
-    kind = type(value)
-    return kind is str or kind is int or value is None or (kind is list and all(type(v) is str for v in value))
+def _flat_usual(payload: Any) -> str | None:
+    """``flat_payload(payload)`` for a dict of text, integers (not booleans) and lists of text; None for any
+    other payload, whose values orjson may not read as json does."""
+    if type(payload) is not dict:
+        return None
+    parts = []
+    for key, item in payload.items():
+        kind = type(item)
+        if kind is str or kind is int:
+            parts.append(f"{key}={item}")
+        elif kind is list and all(type(v) is str for v in item):
+            parts.append(f"{key}={', '.join(item)}")
+        elif item is not None:
+            return None
+    return "; ".join(parts)
 
 
 def _standard_loads(data: str) -> Any:
@@ -162,12 +174,11 @@ def event_line(row: tuple) -> str:
     if type(seq) is not int or type(version) is not int or type(data) is not str or seq < 0 or version < 0:
         return _csv_line([cell(value) for value in event_record(row).values()])
     try:  # orjson: twice as fast; the same values as json.loads for a payload of text, integers and lists of text
-        payload = orjson.loads(data)
+        flat = _flat_usual(orjson.loads(data))
     except orjson.JSONDecodeError:  # what only json reads (a lone surrogate escape, NaN ...) or nothing reads
-        payload = None
-    if type(payload) is not dict or not all(map(_usual_value, payload.values())):
-        payload = _standard_loads(data)  # anything else (orjson reads an integer beyond 64 bits as a float)
-    flat = flat_payload(payload)
+        flat = None
+    if flat is None:  # any other payload (orjson reads an integer beyond 64 bits as a float): json, as it was
+        flat = flat_payload(_standard_loads(data))
     try:
         line = ",".join((str(seq), event_id, kind, str(version), recorded_at, observed_at, recorded_by, flat,
                          prev_hash, digest))
