@@ -32,7 +32,8 @@ def test_benchmark_runs_at_a_tiny_size(tmp_path, eventsourcing):
     assert completed.returncode == 0, completed.stderr[-3000:]
     report = json.loads(results.read_text())
     cases = " ".join(row["case"] for row in report["rows"])
-    for name in ("import", "claim", "appends", "rebuild", "status", "export", "push"):
+    for name in ("import", "claim", "appends", "rebuild", "status", "export", "push", "--valid-at", "log as a table",
+                 "export markdown", "csv --view events"):
         assert name in cases
     assert {row["key"] for row in report["rows"]} >= set(run.GOALS)  # every goal of the issue has its row
     assert all(row["median"] == row["median"] for row in report["rows"] if row["min"] is not None)  # no NaN

@@ -479,7 +479,10 @@ def test_a_past_query_reads_only_the_events_in_its_view(tmp_path, monkeypatch):
         assert decoded[0] == 5  # every fact event up to seq 5, none after, and the registration
         decoded[0] = 0
         [row] = log.status("quiet", log.clock(valid_at=W.format("01")))
-        assert (row["status"], decoded[0]) == ("claimed", 3)
+        assert (row["status"], decoded[0]) == ("claimed", 0)  # nothing said later: the fact as it is now
+        [row] = log.status("busy", log.clock(valid_at=W.format("01")))
+        # said later: the fact's events in view (its opening; no statement) and the source's registration
+        assert (row["status"], decoded[0]) == ("open", 2)
 
 
 def past_costs(path, busy_statements: int) -> list[int]:

@@ -133,8 +133,10 @@ def one_line_error(path, *args: str) -> str:
 
 
 @pytest.mark.sqlite_only
+# --valid-at 00:07: the deny (said at 00:05) is in view, and the fact is folded since the confirm is said later;
+# a row said after the moment asked for is not read at all (as a row after --at-seq is not)
 @pytest.mark.parametrize("command", [["rebuild"], ["status", "--at-seq", "100"], ["status", "blast", "--valid-at",
-                                                                                  "2022-03-30T00:03:00+00:00"]])
+                                                                                  "2022-03-30T00:07:00+00:00"]])
 def test_a_payload_that_is_not_json_is_named_by_its_seq(story, command):
     seq = seq_of_type(story, "deny")
     tamper(story, seq, "not json")

@@ -275,32 +275,31 @@ def _flush(lines: list[str]) -> None:
 def _plain_row(spec: list[Column], widths: list[int | None], row: list[Any]) -> list[str] | None:
     """The lines of one row, or None when rich must draw it (text that is not plain ASCII, a styled cell)."""
     columns: list[list[str]] = []
-    kept = [i for i, w in enumerate(widths) if w is not None]
-    for i in kept:
-        text, column, width = row[i], spec[i], widths[i] or 0
+    starts: list[int] = []  # each column starts where the ones before it and their gaps end
+    start, height = 0, 1
+    for i, width in enumerate(widths):
+        if width is None:
+            continue
+        text, column = row[i], spec[i]
         if isinstance(text, Marked) or not _narrow(text) or (column.kind == "status" and text in STATUS_STYLES):
             return None
         if column.kind == "text":
             wrapped = _wrap(text, width)
             if wrapped is None:
                 return None
-            columns.append(wrapped)
-            continue
-        if column.kind == "id":
-            text = shorten_middle(text, width)
-        columns.append([text if len(text) <= width else text[:width - 1] + "…"])
-    # each column starts where the ones before it and their gaps end; a line holds the cells that reach it
-    starts, start = [], 0
-    for i in kept:
+            height = max(height, len(wrapped))  # type: ignore[arg-type]
+        else:
+            if column.kind == "id":
+                text = shorten_middle(text, width)
+            wrapped = [text if len(text) <= width else text[:width - 1] + "…"]
+        columns.append(wrapped)
         starts.append(start)
-        start += (widths[i] or 0) + GAP
-    out = []
-    for n in range(max(len(lines) for lines in columns)):
-        line = ""
-        for begin, lines in zip(starts, columns):
-            if n < len(lines) and lines[n]:
-                line = line.ljust(begin) + lines[n]
-        out.append(line)
+        start += width + GAP
+    out = [""] * height
+    for begin, lines in zip(starts, columns):  # column by column, each line gets the cells that reach it
+        for n, text in enumerate(lines):
+            if text:
+                out[n] = out[n].ljust(begin) + text
     return out
 
 
@@ -319,18 +318,19 @@ def _wrap(text: str, width: int) -> list[str] | None:
     blank at either end (rich's folding rules then apply)."""
     if len(text) <= width:
         return [text]
+    words = text.split(" ")
+    sizes = [len(word) for word in words]
+    if 0 in sizes or max(sizes) > width:
+        return None
     lines: list[str] = []
-    current = ""
-    for word in text.split(" "):
-        if not word or len(word) > width:
-            return None
-        if not current:
-            current = word
-        elif len(current) + 1 + len(word) <= width:
+    current, size = words[0], sizes[0]
+    for word, length in zip(words[1:], sizes[1:]):
+        if size + 1 + length <= width:
             current += " " + word
+            size += 1 + length
         else:
             lines.append(current)
-            current = word
+            current, size = word, length
     lines.append(current)
     return lines
 

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Mapping
 from itertools import islice
 from typing import IO, Any
 
+import orjson
+
 from factlog.exporting import Exporter, ExportRequest
 from factlog.hookspecs import hookimpl
 from factlog.views import columns, event_record, event_tuples
@@ -138,19 +140,45 @@ def flat_payload(payload: Any) -> str:
 _decoder = json.JSONDecoder()
 
 
-def event_line(row: tuple) -> str:
-    """The CSV line of one ``events`` row given as stored columns: what the csv module writes for the cells that
-    ``cell`` makes of each value of ``event_record(row)``."""
-    seq, event_id, kind, version, recorded_at, observed_at, recorded_by, data, prev_hash, digest = row
-    if type(seq) is not int or type(version) is not int or type(data) is not str or seq < 0 or version < 0:
-        return _csv_line([cell(value) for value in event_record(row).values()])
+def _flat_usual(payload: Any) -> str | None:
+    """``flat_payload(payload)`` for a dict of text, integers (not booleans) and lists of text; None for any
+    other payload, whose values orjson may not read as json does."""
+    if type(payload) is not dict:
+        return None
+    parts = []
+    for key, item in payload.items():
+        kind = type(item)
+        if kind is str or kind is int:
+            parts.append(f"{key}={item}")
+        elif kind is list and all(type(v) is str for v in item):
+            parts.append(f"{key}={', '.join(item)}")
+        elif item is not None:
+            return None
+    return "; ".join(parts)
+
+
+def _standard_loads(data: str) -> Any:
     try:  # json.loads without its whitespace handling: the stored payload is one JSON value, end to end
         payload, end = _decoder.raw_decode(data)
     except ValueError:
         end = -1
     if end != len(data):  # whitespace around it, text after it, or not JSON: json.loads' answer, or its error
         payload = json.loads(data)
-    flat = flat_payload(payload)
+    return payload
+
+
+def event_line(row: tuple) -> str:
+    """The CSV line of one ``events`` row given as stored columns: what the csv module writes for the cells that
+    ``cell`` makes of each value of ``event_record(row)``."""
+    seq, event_id, kind, version, recorded_at, observed_at, recorded_by, data, prev_hash, digest = row
+    if type(seq) is not int or type(version) is not int or type(data) is not str or seq < 0 or version < 0:
+        return _csv_line([cell(value) for value in event_record(row).values()])
+    try:  # orjson: twice as fast; the same values as json.loads for a payload of text, integers and lists of text
+        flat = _flat_usual(orjson.loads(data))
+    except orjson.JSONDecodeError:  # what only json reads (a lone surrogate escape, NaN ...) or nothing reads
+        flat = None
+    if flat is None:  # any other payload (orjson reads an integer beyond 64 bits as a float): json, as it was
+        flat = flat_payload(_standard_loads(data))
     try:
         line = ",".join((str(seq), event_id, kind, str(version), recorded_at, observed_at, recorded_by, flat,
                          prev_hash, digest))

@@ -115,8 +115,8 @@ def view_line(request: ExportRequest) -> str:
     return "; ".join(parts) + "."
 
 
-def overview(beliefs: Iterable[Belief]) -> Iterator[str]:
-    rows = ([f"[{b.fact}](#{b.fact})", b.status, inline(b.label)] for b in beliefs)
+def overview(summaries: Iterable[Mapping[str, Any]]) -> Iterator[str]:
+    rows = ([f"[{b['fact']}](#{b['fact']})", b["status"], inline(b["label"])] for b in summaries)
     return table(["Fact", "Status", "Label"], rows)
 
 
@@ -211,7 +211,7 @@ def write(request: ExportRequest, stream: IO[str]) -> None:
     sources = request.sources()
     parties = request.parties()
     stream.write("# Fact report\n\n" + view_line(request) + "\n\n")
-    for line in overview(request.beliefs()):  # line by line: the overview grows with the log
+    for line in overview(request.summaries()):  # line by line: the overview grows with the log
         stream.write(line + "\n")
     stream.write("\n")
     evidence: dict[str, list[dict]] = {}  # fact -> the files attached to its statements

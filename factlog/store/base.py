@@ -8,6 +8,7 @@ each back end implements in its own SQL: SQLite (``store.sqlite``), PostgreSQL (
 from __future__ import annotations
 
 import abc
+import datetime as dt
 import heapq
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
@@ -192,6 +193,16 @@ class LogStore(abc.ABC):
     @abc.abstractmethod
     def fold_rows(self, clock: Clock, fact: str | None) -> Iterator[tuple]:
         """The rows ``folding.fold_rows`` reads, for the view of transaction time ``clock`` names."""
+
+    @abc.abstractmethod
+    def beliefs_unsaid_after(self, valid_at: dt.datetime, fact: str | None = None) -> Iterator[dict]:
+        """``belief_rows`` of the facts with no statement or retraction said after ``valid_at``: valid time filters
+        nothing else, so these facts are in the view of valid time ``valid_at`` as they are now."""
+
+    @abc.abstractmethod
+    def said_after_fold_rows(self, valid_at: dt.datetime, fact: str | None = None) -> Iterator[tuple]:
+        """The rows ``folding.fold_rows`` reads for the view of valid time ``valid_at`` (now in transaction time),
+        of the facts with a statement or retraction said after it (the others' are ``beliefs_unsaid_after``)."""
 
     @abc.abstractmethod
     def event_ids_from(self, prefix: str, limit: int) -> list[str]:
@@ -444,6 +455,11 @@ class LogStore(abc.ABC):
         """Each fact's folded state in the view asked for, streamed fact by fact (memory: one fact)."""
         for state in fold_rows(self.counted(self.fold_rows(clock, fact)), clock.valid_at, self.event_at):
             yield state
+
+    def said_after_states(self, valid_at: dt.datetime, fact: str | None = None) -> Iterator[bl.FactState]:
+        """``fact_states`` at valid time ``valid_at`` (now in transaction time) of the facts with something said
+        after it, through the same fold; every other fact is in that view as it is now."""
+        return fold_rows(self.counted(self.said_after_fold_rows(valid_at, fact)), valid_at, self.event_at)
 
     def counted(self, rows: Iterable[Any]) -> Iterable[Any]:
         """``rows``, telling ``progress`` (when set) every thousand read."""

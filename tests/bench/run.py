@@ -520,7 +520,87 @@ class Bench:
         self.add(Row(f"  push of {n:,} events all already there, at other seqs (process)", "events/s",
                      again.rates()))
 
-    CASES = ("import", "claim", "append", "growth", "rebuild", "status", "export", "push")
+    # --- issue 14: reads that scale (valid time, the log as a table, the report, the events as CSV) ------------
+
+    def said_times(self, db: str) -> tuple[str, str]:
+        """The median said-at time of the statements (half the facts have something said after it) and a time
+        after everything said."""
+        conn = sqlite3.connect(self.path(db))
+        count, last = conn.execute("SELECT count(*), max(observed_at) FROM events WHERE type IN"
+                                   " ('claim','confirm','deny','decline','retract')").fetchone()
+        middle = conn.execute("SELECT observed_at FROM events WHERE type IN ('claim','confirm','deny','decline',"
+                              "'retract') ORDER BY observed_at LIMIT 1 OFFSET ?", (count // 2,)).fetchone()[0]
+        conn.close()
+        return middle, last
+
+    def case_valid_at(self) -> None:
+        db = self.path(f"log-{self.size}.db")
+        middle, last = self.said_times(f"log-{self.size}.db")
+        plain, mid, late = self.together(
+            {"command": [*self.factlog, "--db", db, "status", "--json"]},
+            {"command": [*self.factlog, "--db", db, "status", "--json", "--valid-at", middle]},
+            {"command": [*self.factlog, "--db", db, "status", "--json", "--valid-at", last]})
+        for name, measure in (("the median said-at time", mid), ("after all was said", late)):
+            self.add(Row(f"factlog status --valid-at T over all facts, T {name}, {self.size:,} events (process)",
+                         "s", measure.times(), "plain status", plain.times(), higher_is_better=False,
+                         goal="<= 2x plain status",
+                         met=statistics.median(measure.times()) <= 2 * statistics.median(plain.times())))
+
+    def first_line(self, command: Sequence[str]) -> float:
+        """Seconds from the start of ``command`` to its first line on stdout (the process is then stopped)."""
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                   env=self.environment(), cwd=self.work)
+        assert process.stdout is not None
+        process.stdout.readline()
+        seconds = time.perf_counter() - started
+        process.kill()
+        process.wait()
+        return seconds
+
+    def case_log_table(self) -> None:
+        db = self.path(f"log-{self.size}.db")
+        table, as_json = self.together({"command": [*self.factlog, "--db", db, "log"]},
+                                       {"command": [*self.factlog, "--db", db, "log", "--json"]})
+        self.add(Row(f"factlog log as a table, {self.size:,} events, whole table (process)", "s", table.times(),
+                     "log --json", as_json.times(), higher_is_better=False, goal="<= 2x log --json",
+                     met=statistics.median(table.times()) <= 2 * statistics.median(as_json.times())))
+        first = [self.first_line([*self.factlog, "--db", db, "log"]) * 1000 for _ in range(self.repeat)]
+        self.add(Row("  its first row (process start to the first line)", "ms", first, higher_is_better=False,
+                     goal="< 500 ms", met=statistics.median(first) < 500))
+
+    def tenth_log(self) -> int:
+        tenth = max(SMALL, self.size // 10)
+        if not os.path.exists(self.path(f"log-{tenth}.db")):
+            self.load(tenth, f"log-{tenth}.db")
+        return tenth
+
+    def case_export_md(self) -> None:
+        tenth = self.tenth_log()
+        big, small = self.together(
+            {"command": [*self.factlog, "--db", self.path(f"log-{self.size}.db"), "export", "markdown", "-o",
+                         self.path("out.md")], "events": self.size},
+            {"command": [*self.factlog, "--db", self.path(f"log-{tenth}.db"), "export", "markdown", "-o",
+                         self.path("out-small.md")], "events": tenth})
+        self.add(Row(f"factlog export markdown, {self.size:,} events (process)", "events/s", big.rates(),
+                     goal=">= 50k/s", met=statistics.median(big.rates()) >= 50_000))
+        self.add(Row(f"  peak memory, {self.size:,} events", "MiB", [s.peak_mib for s in big.samples],
+                     f"{tenth:,} events", [s.peak_mib for s in small.samples], higher_is_better=False,
+                     goal="<= 1.2x", met=big.peak() <= 1.2 * small.peak()))
+
+    def case_export_csv_events(self) -> None:
+        db = self.path(f"log-{self.size}.db")
+        csv_events, jsonl = self.together(
+            {"command": [*self.factlog, "--db", db, "export", "csv", "--view", "events", "-o",
+                         self.path("out.csv")], "events": self.size},
+            {"command": [*self.factlog, "--db", db, "export", "jsonl", "-o", self.path("out.jsonl")],
+             "events": self.size})
+        self.add(Row(f"factlog export csv --view events, {self.size:,} events (process)", "events/s",
+                     csv_events.rates(), "export jsonl", jsonl.rates(), goal=">= 200k/s",
+                     met=statistics.median(csv_events.rates()) >= 200_000))
+
+    CASES = ("import", "claim", "append", "growth", "rebuild", "status", "export", "push",
+             "valid_at", "log_table", "export_md", "export_csv_events")
 
     def run(self) -> None:
         started = time.perf_counter()

@@ -7,6 +7,8 @@ unusual row reads that event). Inside ``snapshot()`` every page sees the same st
 
 from __future__ import annotations
 
+import datetime as dt
+
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -113,6 +115,32 @@ def event_rows(conn: psycopg.Connection, where: str, params: Sequence[Any], limi
                newest_first: bool = False) -> Iterator[tuple]:
     return paged(conn, f"{EVENT_COLUMNS} FROM events", where, params, "seq", lambda row: (row[0],),
                  newest_first, limit)
+
+
+# What valid time filters (``beliefs.in_valid_time``): what sources said; the partial index m008_valid_time made
+# on (log, fact, observed_at) has this WHERE, which the planner needs to find in a query to use it.
+SAID_IN_VALID_TIME = "type IN ('claim','confirm','deny','decline','retract')"
+SAID_AFTER = f"SELECT fact FROM events WHERE log = %s AND {SAID_IN_VALID_TIME} AND observed_at > %s"
+
+
+def beliefs_unsaid_after(conn: psycopg.Connection, log: str, columns: str, valid_at: dt.datetime,
+                         fact: str | None) -> list[tuple]:
+    """The stored ``beliefs`` rows (``columns``) of the facts (``fact`` only, when given) with nothing said after
+    ``valid_at``, in fact order: the complement of ``said_after_fold_rows``'s facts."""
+    sql = f"SELECT {columns} FROM beliefs WHERE log = %s AND fact NOT IN ({SAID_AFTER})"
+    params = [log, log, format_time(valid_at)]
+    if fact is not None:
+        sql, params = sql + " AND fact = %s", [*params, fact]
+    return conn.execute(sql + " ORDER BY fact", params).fetchall()
+
+
+def said_after_fold_rows(conn: psycopg.Connection, log: str, valid_at: dt.datetime,
+                         fact: str | None) -> Iterator[tuple]:
+    """The rows of ``folding.fold_rows`` in the view of valid time ``valid_at`` (now in transaction time), of the
+    facts with a statement or retraction said after it."""
+    where, params = event_filter(log, Clock(valid_at=valid_at), fact=fact)
+    return paged(conn, f"{FOLD_COLUMNS}, fact FROM events", where + f" AND fact IN ({SAID_AFTER})",
+                 [*params, log, format_time(valid_at)], "fact, seq", lambda row: (row[7], row[0]))
 
 
 def fold_rows(conn: psycopg.Connection, log: str, clock: Clock, fact: str | None) -> Iterator[tuple]:

@@ -119,6 +119,12 @@ M007_EVIDENCE = [
 ]
 EVIDENCE_GUARD_TRIGGERS = {table: tuple(f"{table}_no_{verb}" for verb in ("update", "delete", "truncate"))
                            for table in EVIDENCE_TABLES}
+M008_VALID_TIME = [
+    # issue 14: what sources said, by fact and said-at time: ``status --valid-at T`` folds only the facts with
+    # something said after T (the WHERE must stay ``queries.SAID_IN_VALID_TIME``)
+    "CREATE INDEX events_said ON events (log, fact, observed_at)"
+    " WHERE type IN ('claim','confirm','deny','decline','retract')",
+]
 
 STEPS: tuple[tuple[str, list[str]], ...] = (
     ("m001_events", M001_EVENTS),
@@ -127,6 +133,7 @@ STEPS: tuple[tuple[str, list[str]], ...] = (
     ("m004_parties", M004_PARTIES),
     ("m006_citations", M006_CITATIONS),
     ("m007_evidence", M007_EVIDENCE),
+    ("m008_valid_time", M008_VALID_TIME),
 )
 NAMES = tuple(name for name, _ in STEPS)
 PROJECTION_TABLES = ("sources", "facts", "beliefs", "stances", "projection_state", "parties")

@@ -10,6 +10,8 @@ hash covers the name the server vouches for).
 
 from __future__ import annotations
 
+import datetime as dt
+
 import hashlib
 import itertools
 from collections.abc import Callable, Iterable, Iterator
@@ -276,6 +278,13 @@ class PostgresStore(LogStore):
 
     def fold_rows(self, clock: Clock, fact: str | None) -> Iterator[tuple]:
         return queries.fold_rows(self.conn, self.log, clock, fact)
+
+    def beliefs_unsaid_after(self, valid_at: dt.datetime, fact: str | None = None) -> Iterator[dict]:
+        for row in queries.beliefs_unsaid_after(self.conn, self.log, ", ".join(BELIEF_KEYS), valid_at, fact):
+            yield belief_dict(row)
+
+    def said_after_fold_rows(self, valid_at: dt.datetime, fact: str | None = None) -> Iterator[tuple]:
+        return queries.said_after_fold_rows(self.conn, self.log, valid_at, fact)
 
     def event_ids_from(self, prefix: str, limit: int) -> list[str]:
         # every id that starts with ``prefix`` sorts between it and prefix + U+10FFFF (the "C" collation)

@@ -175,6 +175,16 @@ def m011_evidence(db: sqlite_utils.Database) -> None:
     for sql in EVIDENCE_SQL:
         db.execute(sql)
 
+def m012_valid_time(db: sqlite_utils.Database) -> None:
+    """Issue 14: what sources said (statements and retractions), indexed by fact and said-at time. ``status
+    --valid-at T`` folds only the facts with something said after T and reads the others' stored beliefs; this
+    index finds those facts without reading the events table. Its WHERE must stay the text of
+    ``queries.SAID_IN_VALID_TIME``, else SQLite does not use it."""
+    db.execute("CREATE INDEX IF NOT EXISTS idx_events_said ON events (fact, observed_at)"
+               " WHERE type IN ('claim','confirm','deny','decline','retract')")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_events_unsaid ON events (fact, seq)"
+               " WHERE type NOT IN ('claim','confirm','deny','decline','retract')")
+
 
 STEPS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("m001_events", m001_events),
@@ -187,6 +197,7 @@ STEPS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("m008_projection_foreign_keys", m008_projection_foreign_keys),
     ("m010_citations", m010_citations),
     ("m011_evidence", m011_evidence),
+    ("m012_valid_time", m012_valid_time),
     ("m013_append_pages", m013_append_pages),
 )
 NAMES = tuple(name for name, _ in STEPS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -101,6 +102,41 @@ def event_rows(conn: sqlite3.Connection, where: str, params: Sequence[Any], limi
     # a plain loop, not ``yield from``: closing this generator late (after the log was closed, e.g. when
     # the reader of stdout went away) must not call close() on the cursor of a closed connection
     for row in conn.execute(sql, params):
+        yield row
+
+
+# What valid time filters (``beliefs.in_valid_time``): what sources said, and everything else. The same texts as
+# the WHERE of the partial indexes ``m012_valid_time`` made, which SQLite uses only for a query with that very term.
+SAID_IN_VALID_TIME = "type IN ('claim','confirm','deny','decline','retract')"
+NOT_SAID = "type NOT IN ('claim','confirm','deny','decline','retract')"
+SAID_AFTER = f"SELECT fact FROM events WHERE {SAID_IN_VALID_TIME} AND observed_at > ?"
+
+
+def beliefs_unsaid_after(conn: sqlite3.Connection, columns: str, valid_at: dt.datetime,
+                         fact: str | None) -> Iterator[tuple]:
+    """The stored ``beliefs`` rows (``columns``) of the facts (``fact`` only, when given) with nothing said after
+    ``valid_at``, in fact order: the complement of ``said_after_fold_rows``'s facts."""
+    sql = f"SELECT {columns} FROM beliefs WHERE fact NOT IN ({SAID_AFTER})"
+    params = [format_time(valid_at)]
+    if fact is not None:
+        sql, params = sql + " AND fact = ?", [*params, fact]
+    for row in conn.execute(sql + " ORDER BY fact", params):
+        yield row
+
+
+def said_after_fold_rows(conn: sqlite3.Connection, valid_at: dt.datetime, fact: str | None) -> Iterator[tuple]:
+    """The rows of ``folding.fold_rows`` in the view of valid time ``valid_at`` (now in transaction time), of the
+    facts (``fact`` only, when given) with a statement or retraction said after it.
+
+    Two halves, each through its partial index, so that no row said after ``valid_at`` is read: the facts' other
+    events (registrations, amendments, voids), and what was said by ``valid_at``."""
+    when = format_time(valid_at)
+    facts = f"fact IN ({SAID_AFTER})" + ("" if fact is None else " AND fact = ?")
+    chosen = [when] if fact is None else [when, fact]
+    sql = (f"SELECT {FOLD_COLUMNS}, fact FROM events WHERE {NOT_SAID} AND {facts}"
+           f" UNION ALL SELECT {FOLD_COLUMNS}, fact FROM events WHERE {SAID_IN_VALID_TIME} AND {facts}"
+           " AND observed_at <= ? ORDER BY fact, seq")
+    for row in conn.execute(sql, [*chosen, *chosen, when]):
         yield row
 
 

@@ -3,6 +3,8 @@ append loop, the domain checks and the fold are shared (``store.base``)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -280,6 +282,13 @@ class SQLiteStore(LogStore):
 
     def fold_rows(self, clock: Clock, fact: str | None) -> Iterator[tuple]:
         return queries.fold_rows(self.conn, clock, fact)
+
+    def beliefs_unsaid_after(self, valid_at: dt.datetime, fact: str | None = None) -> Iterator[dict]:
+        for row in queries.beliefs_unsaid_after(self.conn, ", ".join(BELIEF_KEYS), valid_at, fact):
+            yield belief_dict(row)
+
+    def said_after_fold_rows(self, valid_at: dt.datetime, fact: str | None = None) -> Iterator[tuple]:
+        return queries.said_after_fold_rows(self.conn, valid_at, fact)
 
     def event_ids_from(self, prefix: str, limit: int) -> list[str]:
         # a range on the id index: every id that starts with ``prefix`` sorts between it and prefix + U+10FFFF
