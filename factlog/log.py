@@ -142,6 +142,11 @@ class Log:
         return self._record(ev.StatementVoided, None, target=self.store.full_event_id(event_id.strip()),
                             reason=reason)
 
+    def give_verdict(self, fact: str, rating: str, basis: str, at: TimeLike = None) -> ev.Event:
+        """The analyst's verdict on a fact (``rating``: one of ``events.VERDICT_RATINGS``), given at ``at`` (valid
+        time; default now). The latest verdict that is not voided counts; it never changes status or label."""
+        return self._record(ev.VerdictGiven, at, fact=slug(fact), rating=rating.strip().lower(), basis=basis)
+
     def amend_fact(self, fact: str, statement: str | None = None, add_parties: Sequence[str] = (),
                    remove_parties: Sequence[str] = (), add_tags: Sequence[str] = (), remove_tags: Sequence[str] = (),
                    occurred_at: TimeLike = None) -> ev.Event:

@@ -11,6 +11,7 @@ importable from here, as ``from factlog import beliefs as bl`` code expects.
 from __future__ import annotations
 
 from .chronology import chronology
+from .derive import RATING_VALUES, verdict_fields
 from .derive import belief_fields, derive, fact_status, label, party_stances, stance_of_party, standing_statements
 from .explain import explain
 from .fold import (
@@ -22,6 +23,7 @@ from .fold import (
     fold_reworded,
     fold_statement,
     fold_statements,
+    fold_verdict,
     fold_void,
 )
 from .log_fold import Change, LogState, changes, fold_log, fold_who, in_valid_time, unvoided, who_is_who
@@ -35,10 +37,12 @@ from .state import (
     PartyInfo,
     SourceInfo,
     StatementRecord,
+    VerdictRecord,
     VoidRecord,
     display_name,
     in_speaker_order,
     party_name,
+    standing_verdict,
 )
 
 __all__ = [
@@ -49,3 +53,4 @@ __all__ = [
     "fold_statements", "fold_void", "fold_who", "in_speaker_order", "in_valid_time", "label", "party_name",
     "party_stances", "stance_of_party", "standing_statements", "unvoided", "who_is_who",
 ]
+__all__ += ["RATING_VALUES", "VerdictRecord", "fold_verdict", "standing_verdict", "verdict_fields"]

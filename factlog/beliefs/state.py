@@ -125,6 +125,32 @@ class VoidRecord:
 
 
 @frozen
+class VerdictRecord:
+    """One verdict of the analyst on the fact (``verdict-given``): a rating, its basis, and when it was given."""
+
+    event_id: str
+    seq: int
+    rating: str
+    basis: str
+    observed_at: dt.datetime
+    recorded_at: dt.datetime
+
+    @property
+    def order(self) -> tuple[dt.datetime, int]:
+        # The standing verdict is the latest by valid time; the log position breaks ties (as for statements).
+        return (self.observed_at, self.seq)
+
+    @classmethod
+    def from_event(cls, event: ev.VerdictGiven) -> VerdictRecord:
+        return cls(event.id, event.seq or 0, event.rating, event.basis, event.observed_at, event.recorded_at)
+
+
+def standing_verdict(verdicts: Iterable[VerdictRecord]) -> VerdictRecord | None:
+    """The verdict that counts: the latest of those not voided, by valid time (then log position)."""
+    return max(verdicts, key=lambda v: v.order, default=None)
+
+
+@frozen
 class FactState:
     """Everything the log says about one fact, folded: the fact itself and its statements in log order.
 
@@ -144,6 +170,7 @@ class FactState:
     standing: tuple[StatementRecord, ...] = ()  # each source's standing statement, in ``speakers`` order
     withdrawn: tuple[StatementRecord, ...] = ()  # the retracted statements, in log order
     voided: tuple[VoidRecord, ...] = ()  # the fact's statements and retractions voided, in the order of the voids
+    verdicts: tuple[VerdictRecord, ...] = ()  # the analyst's verdicts not voided, in log order
 
     @property
     def speakers(self) -> tuple[str, ...]:
@@ -169,6 +196,7 @@ class Belief:
     updated_seq: int
     statement_count: int
     voided: tuple[VoidRecord, ...] = ()
+    verdict: VerdictRecord | None = None  # the standing verdict: shown beside status and label, never changes them
 
 
 def in_speaker_order(records: Iterable[StatementRecord],

@@ -317,7 +317,7 @@ def retract(log: Any, event_id: str, reason: str | None, at: str | None, quiet: 
 @quiet_option
 @with_log(write=True)
 def void(log: Any, event_id: str, reason: str, quiet: bool) -> None:
-    """Void a statement or retraction recorded in error: from now on it counts nowhere.
+    """Void a statement, retraction or verdict recorded in error: from now on it counts nowhere.
 
     For a wrong source, fact or time. A source that withdrew what it said is 'retract', not this.
 
@@ -326,6 +326,29 @@ def void(log: Any, event_id: str, reason: str, quiet: bool) -> None:
       factlog void 01a21af6-d0c5 --reason "recorded under the wrong fact"
     """
     report(log.void(event_id, reason), quiet)
+
+
+@click.command()
+@click.argument("fact_id", metavar="FACT", shell_complete=complete_facts)
+@click.argument("rating", metavar="RATING")
+@click.option("--basis", required=True, help="What the verdict rests on: the evidence and reasoning, in a sentence.")
+@click.option("--at", metavar="TIME",
+              help="When the verdict was given: ISO 8601 with an offset, or 3h, yesterday ... (see factlog --help);"
+                   " default: now.")
+@quiet_option
+@with_log(write=True)
+def verdict(log: Any, fact_id: str, rating: str, basis: str, at: str | None, quiet: bool) -> None:
+    """Give the analyst's verdict on a fact: RATING is true, mostly-true, mixed, mostly-false, false or unproven.
+
+    The verdict is the desk's own finding, shown beside the status and label (which report what sources said)
+    and never changing them; ClaimReview exports publish it (5 for true down to 1 for false; unproven has no
+    number). The latest verdict by its time (--at) counts; void one given in error with 'factlog void'.
+
+    \b
+    Example:
+      factlog verdict belgorod-tochka-u unproven --basis "No imagery of the strike; one anonymous source"
+    """
+    report(log.give_verdict(fact_id, rating, basis, at=at), quiet)
 
 
 PARTY_KIND_HELP = "state, organization, alliance, group or other."
@@ -394,5 +417,5 @@ def party_list(log: Any, as_json: bool) -> None:
 
 
 def register(group: click.Group) -> None:
-    for command in (init, source, fact, party, *STATEMENT_COMMANDS, retract, void):
+    for command in (init, source, fact, party, *STATEMENT_COMMANDS, retract, void, verdict):
         group.add_command(command)

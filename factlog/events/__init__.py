@@ -46,6 +46,7 @@ from .model import (
     data_fields,
     normalize_slug,
 )
+from .model import VERDICT_RATINGS, VerdictGiven
 from .upcasting import UPCASTERS, upcast
 
 
@@ -63,3 +64,4 @@ __all__ = [
     "canonical_json", "content_of", "data_fields", "from_wire", "get_converter", "new_event_id", "normalize_slug",
     "strict_json_loads", "structure", "to_wire", "upcast",
 ]
+__all__ += ["VERDICT_RATINGS", "VerdictGiven"]

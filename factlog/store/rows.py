@@ -77,10 +77,16 @@ PARTY_KEYS = ("id", "name", "kind", "seq")
 
 
 def belief_row(belief: bl.Belief) -> tuple:
-    """The ``beliefs`` row of a belief."""
+    """The ``beliefs`` row of a belief (the standing verdict last: JSON text, or NULL)."""
     return (belief.fact, belief.statement, belief.status, belief.label, json.dumps(belief.parties),
             json.dumps(belief.sources), belief.updated_seq, belief.statement_count, len(belief.standing),
-            len(belief.withdrawn))
+            len(belief.withdrawn), verdict_text(belief.verdict))
+
+
+def verdict_text(verdict: bl.VerdictRecord | None) -> str | None:
+    """The ``verdict`` column of a beliefs row: ``verdict_fields`` as JSON, NULL for a fact without one."""
+    fields = bl.verdict_fields(verdict)
+    return None if fields is None else json.dumps(fields, ensure_ascii=False)
 
 
 def stance_rows(belief: bl.Belief) -> list[tuple]:
@@ -89,14 +95,15 @@ def stance_rows(belief: bl.Belief) -> list[tuple]:
             for r in belief.standing]
 
 
-BELIEF_KEYS = ("fact", "statement", "status", "label", "parties", "sources", "updated_seq")
+BELIEF_KEYS = ("fact", "statement", "status", "label", "parties", "sources", "updated_seq", "verdict")
 
 
 def belief_dict(row: tuple) -> dict[str, Any]:
     """A stored ``beliefs`` row (``BELIEF_KEYS``) as ``status --json`` prints it."""
-    fact, statement, status, label, parties, sources, updated_seq = row
+    fact, statement, status, label, parties, sources, updated_seq, verdict = row
     return {"fact": fact, "statement": statement, "status": status, "label": label, "parties": json.loads(parties),
-            "sources": json.loads(sources), "updated_seq": updated_seq}
+            "sources": json.loads(sources), "updated_seq": updated_seq,
+            "verdict": None if verdict is None else json.loads(verdict)}
 
 
 SOURCE_KEYS = ("id", "name", "kind", "party", "reliability", "url", "seq")

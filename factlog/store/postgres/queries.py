@@ -43,7 +43,9 @@ def event_filter(log: str, clock: Clock, where: EventFilter | None = None, **equ
         params.append(format_time(clock.as_of))
     if clock.valid_at is not None:
         # registrations always count in valid time; only what sources said is filtered
-        clauses.append("(type NOT IN ('claim','confirm','deny','decline','retract') OR observed_at <= %s)")
+        # (and the analyst's verdicts, which have a valid time too)
+        clauses.append("(type NOT IN ('claim','confirm','deny','decline','retract','verdict-given')"
+                       " OR observed_at <= %s)")
         params.append(format_time(clock.valid_at))
     return " AND ".join(clauses), params
 

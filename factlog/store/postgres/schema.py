@@ -93,11 +93,17 @@ M004_PARTIES = [
     "CREATE INDEX events_who ON events (log, type, seq) WHERE fact IS NULL",
 ]
 
+M005_VERDICTS = [
+    # issue 16: the beliefs' standing verdict (JSON text, NULL for none); no log before it holds a verdict event
+    f"ALTER TABLE beliefs ADD COLUMN verdict {T}",
+]
+
 STEPS: tuple[tuple[str, list[str]], ...] = (
     ("m001_events", M001_EVENTS),
     ("m002_projections", M002_PROJECTIONS),
     ("m003_search", M003_SEARCH),
     ("m004_parties", M004_PARTIES),
+    ("m005_verdicts", M005_VERDICTS),
 )
 NAMES = tuple(name for name, _ in STEPS)
 PROJECTION_TABLES = ("sources", "facts", "beliefs", "stances", "projection_state", "parties")

@@ -125,6 +125,15 @@ def m008_projection_foreign_keys(db: sqlite_utils.Database) -> None:
     create_projection_tables(db)
 
 
+def m009_verdicts(db: sqlite_utils.Database) -> None:
+    """Issue 16: the ``verdict`` column of the beliefs (the analyst's standing verdict, JSON text). A log from
+    before it holds no verdict event, so NULL is what a rebuild would write; a log that holds verdicts needs
+    this step, so an older factlog refuses it as newer."""
+    from .schema import add_verdict_column
+
+    add_verdict_column(db)
+
+
 STEPS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("m001_events", m001_events),
     ("m002_projections", m002_projections),
@@ -134,6 +143,7 @@ STEPS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("m006_chain_link", m006_chain_link),
     ("m007_parties", m007_parties),
     ("m008_projection_foreign_keys", m008_projection_foreign_keys),
+    ("m009_verdicts", m009_verdicts),
 )
 NAMES = tuple(name for name, _ in STEPS)
 

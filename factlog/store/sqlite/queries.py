@@ -45,7 +45,9 @@ def event_filter(clock: Clock, where: EventFilter | None = None, **equal: Any) -
         params.append(format_time(clock.as_of))
     if clock.valid_at is not None:
         # registrations always count in valid time; only what sources said is filtered
-        clauses.append("(type NOT IN ('claim','confirm','deny','decline','retract') OR observed_at <= ?)")
+        # (and the analyst's verdicts, which have a valid time too)
+        clauses.append("(type NOT IN ('claim','confirm','deny','decline','retract','verdict-given')"
+                       " OR observed_at <= ?)")
         params.append(format_time(clock.valid_at))
     return " AND ".join(clauses), params
 

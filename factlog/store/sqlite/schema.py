@@ -27,6 +27,7 @@ def create_projection_tables(db: sqlite_utils.Database, indexes: bool = True) ->
         {
             "fact": str, "statement": str, "status": str, "label": str, "parties": str, "sources": str,
             "updated_seq": int, "statement_count": int, "standing_count": int, "withdrawn_count": int,
+            "verdict": str,
         },
         pk="fact",
         foreign_keys=[("fact", "facts", "id")],
@@ -43,6 +44,12 @@ def create_projection_tables(db: sqlite_utils.Database, indexes: bool = True) ->
     create_parties_table(db)
     if indexes:
         create_projection_indexes(db)
+
+
+def add_verdict_column(db: sqlite_utils.Database) -> None:
+    """Issue 16: the beliefs' standing verdict (JSON text, NULL for none), unless the table has it already."""
+    if "verdict" not in db.table("beliefs").columns_dict:
+        db.execute("ALTER TABLE beliefs ADD COLUMN verdict TEXT")
 
 
 def create_parties_table(db: sqlite_utils.Database) -> None:
