@@ -187,12 +187,16 @@ class Log:
 
     def set_setting(self, key: str, value: str | None) -> ev.Event:
         """Set a setting of the log (``value`` None unsets it): an event, so it travels with the log."""
-        from .events.settings import check
+        from .events.settings import check, rating_fact
 
         try:
             check(key.strip(), value)
         except ValueError as exc:
             raise InvalidInput(str(exc)) from None
+        fact = rating_fact(key.strip())
+        if fact is not None and value is not None:
+            raise InvalidInput(f"a rating is a verdict now, with its basis: 'factlog verdict {fact} {value} --basis"
+                               " TEXT' (ClaimReview reads the verdict)")
         return self._record(ev.SettingChanged, None, key=key.strip(), value=value)
 
     def append_records(self, records: Iterable[dict]) -> list[tuple[ev.Event, bool]]:

@@ -278,7 +278,7 @@ def test_the_first_party_plugins_name_parties_and_leave_voided_statements_out(ru
     run("config", "set", "publisher.name", "The Desk")
     run("config", "set", "publisher.url", "https://desk.example.org")
     run("config", "set", "claimreview.url", "https://desk.example.org/checks/{fact}")
-    run("config", "set", "claimreview.rating.blast", "mixed")
+    run("verdict", "blast", "mixed", "--basis", "two sources, one voided")
     reviews = json.loads(run("export", "claimreview").stdout)
     text = json.dumps(reviews)
     assert "mistyped" not in text and "Russian MoD" not in text

@@ -10,6 +10,7 @@ from ..errors import InvalidInput
 from .common import FactlogGroup, json_option, open_for, with_log
 from .completion import (complete_facts, complete_kinds, complete_parties, complete_reliability, complete_sources,
                          complete_statements, complete_tags)
+from .completion import complete_ratings
 
 
 def report(event: Any, quiet: bool) -> None:
@@ -330,7 +331,7 @@ def void(log: Any, event_id: str, reason: str, quiet: bool) -> None:
 
 @click.command()
 @click.argument("fact_id", metavar="FACT", shell_complete=complete_facts)
-@click.argument("rating", metavar="RATING")
+@click.argument("rating", metavar="RATING", shell_complete=complete_ratings)
 @click.option("--basis", required=True, help="What the verdict rests on: the evidence and reasoning, in a sentence.")
 @click.option("--at", metavar="TIME",
               help="When the verdict was given: ISO 8601 with an offset, or 3h, yesterday ... (see factlog --help);"
