@@ -130,8 +130,10 @@ def m009_verdicts(db: sqlite_utils.Database) -> None:
     before it holds no verdict event, so NULL is what a rebuild would write; a log that holds verdicts needs
     this step, so an older factlog refuses it as newer."""
     from .schema import add_verdict_column
+    from .views import create_views
 
     add_verdict_column(db)
+    create_views(db.conn)  # beliefs_view shows the verdict
 
 
 STEPS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
