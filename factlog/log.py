@@ -383,6 +383,34 @@ class Log:
                 require_sources(state, sources)
                 yield bl.derive(state, sources, parties)
 
+    def track_records(self, source: str | None = None, clock: Clock = NOW) -> list[dict]:
+        """Each source's track record (of ``source`` only, when given) against the standing verdicts in the view:
+        how many of its standing assertions and denials agree with the verdict, disagree, settle neither way
+        (mixed, unproven) or were withdrawn, with the facts behind each count (``beliefs.track`` has the rule)."""
+        source = slug(source)
+        with self.store.snapshot():
+            sources = self.store.source_map(clock)
+            if source is not None and source not in sources:
+                raise NotFound(f"no source {source!r} in the log")
+            return bl.track_records(self._rated_beliefs(clock, source, sources), sources, source)
+
+    def _rated_beliefs(self, clock: Clock, source: str | None,
+                       sources: dict[str, bl.SourceInfo]) -> Iterator[bl.Belief]:
+        """The beliefs that have a standing verdict in the view (of the facts ``source`` spoke about, when
+        given). Now, the beliefs projection names those facts and only they are folded; a past view folds all."""
+        if not clock.is_now:
+            yield from (belief for belief in self.beliefs(clock) if belief.verdict is not None)
+            return
+        facts = self.store.verdict_facts()
+        if source is not None:
+            spoken = set(self.store.facts_spoken_by(source))
+            facts = [fact for fact in facts if fact in spoken]
+        parties = self.store.party_map(clock)
+        for fact in facts:
+            for state in self.store.fact_states(clock, fact):
+                require_sources(state, sources)
+                yield bl.derive(state, sources, parties)
+
     def belief(self, fact: str, clock: Clock = NOW) -> bl.Belief:
         fact = slug(fact) or ""
         if not self.store.has_fact(fact):

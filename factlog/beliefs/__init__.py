@@ -53,4 +53,6 @@ __all__ = [
     "fold_statements", "fold_void", "fold_who", "in_speaker_order", "in_valid_time", "label", "party_name",
     "party_stances", "stance_of_party", "standing_statements", "unvoided", "who_is_who",
 ]
-__all__ += ["RATING_VALUES", "VerdictRecord", "fold_verdict", "standing_verdict", "verdict_fields"]
+from .track import track_records
+
+__all__ += ["RATING_VALUES", "VerdictRecord", "fold_verdict", "standing_verdict", "track_records", "verdict_fields"]

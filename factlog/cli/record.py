@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from ..errors import InvalidInput
-from .common import FactlogGroup, json_option, open_for, with_log
+from .common import FactlogGroup, clock_options, json_option, open_for, with_log
 from .completion import (complete_facts, complete_kinds, complete_parties, complete_reliability, complete_sources,
                          complete_statements, complete_tags)
 from .completion import complete_ratings
@@ -74,12 +74,13 @@ def init(ctx: click.Context, as_json: bool) -> None:
 
 @click.group(cls=FactlogGroup)
 def source() -> None:
-    """Register and list sources (who speaks).
+    """Register and list sources (who speaks), and their track records against your verdicts.
 
     \b
     Examples:
       factlog source add butusov --name "Yuriy Butusov" --kind journalist --party ukraine --reliability C
       factlog source list
+      factlog source record tass
     """
 
 
@@ -151,6 +152,48 @@ def source_list(log: Any, as_json: bool) -> None:
     print_table(["id", "name", "kind", "party", "reliability"],
                 ([r["id"], r["name"], r["kind"], r["party"] or "", r["reliability"] or ""] for r in rows),
                 empty="no sources yet")
+
+
+TRACK_RULE = """\b
+How a statement counts, per fact with a standing verdict (each fact once per source):
+  agree      it asserts (claim, confirm) a fact rated true or mostly-true,
+             or denies one rated false or mostly-false
+  disagree   it asserts a fact rated false or mostly-false, or denies one rated true or mostly-true
+  neither    it asserts or denies a fact rated mixed or unproven
+  withdrawn  it has no standing assertion or denial, and retracted one
+Declines and silence count nowhere. A number to weigh: it never changes a rating by itself."""
+
+
+@source.command("record", help=f"""Each source's track record against your verdicts (or one source's).
+
+{TRACK_RULE}
+
+\b
+Examples:
+  factlog source record
+  factlog source record tass --json
+  factlog source record --valid-at 2022-04-01T00:00:00+00:00""")
+@click.argument("source_id", metavar="[ID]", required=False, shell_complete=complete_sources)
+@clock_options
+@json_option
+@with_log(write=False)
+def source_record(log: Any, source_id: str | None, as_of: str | None, at_seq: int | None, valid_at: str | None,
+                  as_json: bool) -> None:
+    from .output import echo_json, print_table
+
+    records = log.track_records(source_id, log.clock(as_of, at_seq, valid_at))
+    if as_json:
+        echo_json(records)
+        return
+    print_table(["source", "name", "agree", "disagree", "neither", "withdrawn", "facts"],
+                ([r["source"], r["name"], r["agree"], r["disagree"], r["neither"], r["withdrawn"], _behind(r)]
+                 for r in records), empty="no sources yet")
+
+
+def _behind(record: dict) -> str:
+    """The facts behind the counts, e.g. ``agree: belgorod-explosion; withdrawn: belgorod-second-blast``."""
+    return "; ".join(f"{kind}: {', '.join(f['fact'] for f in facts)}"
+                     for kind, facts in record["facts"].items() if facts)
 
 
 @click.group(cls=FactlogGroup)
