@@ -164,3 +164,17 @@ def test_track_records_count_agreement_disagreement_and_withdrawals(run, db_path
     first_verdict = run.json("log", "--type", "verdict-given")[0]["seq"]
     assert run.json("source", "record", "tass", "--at-seq", str(first_verdict - 1))[0]["agree"] == 0
     refused(run, db_path, "source", "record", "nobody", words="no source 'nobody'")
+
+
+@pytest.mark.sqlite_only
+def test_verify_compares_the_stored_verdict_with_a_fresh_fold(run, db_path, desk):
+    import sqlite3
+
+    run("verdict", "blast", "false", "--basis", "b")
+    with sqlite3.connect(db_path) as conn:  # a program outside factlog edits the projection
+        conn.execute("UPDATE beliefs SET verdict = NULL WHERE fact = 'blast'")
+    result = run("verify", ok=False)
+    assert result.exit_code == 3 and "the beliefs table differs from a fresh fold" in result.stderr
+    run("rebuild")
+    run("verify")
+    assert status_of(run, "blast")["verdict"]["rating"] == "false"
