@@ -145,7 +145,10 @@ class Log:
     def give_verdict(self, fact: str, rating: str, basis: str, at: TimeLike = None) -> ev.Event:
         """The analyst's verdict on a fact (``rating``: one of ``events.VERDICT_RATINGS``), given at ``at`` (valid
         time; default now). The latest verdict that is not voided counts; it never changes status or label."""
-        return self._record(ev.VerdictGiven, at, fact=slug(fact), rating=rating.strip().lower(), basis=basis)
+        rating = rating.strip().lower()
+        if rating not in ev.VERDICT_RATINGS:
+            raise InvalidInput(f"rating {rating!r} is not one of {', '.join(ev.VERDICT_RATINGS)}")
+        return self._record(ev.VerdictGiven, at, fact=slug(fact), rating=rating, basis=basis)
 
     def amend_fact(self, fact: str, statement: str | None = None, add_parties: Sequence[str] = (),
                    remove_parties: Sequence[str] = (), add_tags: Sequence[str] = (), remove_tags: Sequence[str] = (),

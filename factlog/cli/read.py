@@ -117,10 +117,13 @@ def status(log: Any, fact_id: str | None, as_of: str | None, at_seq: int | None,
         return
     from .output import Column
 
-    # the analyst's verdict beside what sources said (left out first when the table is too wide: --json has it)
-    print_table(["fact", "status", "label", Column("verdict", "key", optional=1), "updated"],
-                ([r["fact"], r["status"], r["label"], verdict_cell(r.get("verdict")), r["updated_seq"]]
-                 for r in rows),
+    # the analyst's verdict beside what sources said: a column when a fact in view has one (left out first when
+    # the table is too wide: --json has it)
+    verdicts = any(r.get("verdict") for r in rows)
+    print_table(["fact", "status", "label", *([Column("verdict", "key", optional=1)] if verdicts else []),
+                 "updated"],
+                ([r["fact"], r["status"], r["label"], *([verdict_cell(r.get("verdict"))] if verdicts else []),
+                  r["updated_seq"]] for r in rows),
                 styled_columns=["status"], empty="no facts in this view")
 
 
