@@ -72,9 +72,11 @@ def _record_fields(record: StatementRecord, sources: Mapping[str, SourceInfo]) -
 
 
 def _void_fields(void: VoidRecord, sources: Mapping[str, SourceInfo]) -> dict:
-    """A statement or retraction voided as a recording error (``why`` lists them in their own section)."""
+    """A statement, retraction or verdict voided as a recording error (``why`` lists them in their own section)."""
     return {
-        "event_id": void.event_id, "type": void.type, "source": void.source,
-        "source_name": sources[void.source].name if void.source else "", "voided_by": void.voided_by, "void_seq": void.void_seq,
+        "event_id": void.event_id, "type": void.type, "source": void.source or None,
+        # a verdict is no source's: it has none (and no name)
+        "source_name": sources[void.source].name if void.source else "", "voided_by": void.voided_by,
+        "void_seq": void.void_seq,
         "reason": void.reason,
     }

@@ -117,8 +117,8 @@ class VoidRecord:
     """An event of the fact voided as a recording error, and the void that took it out of every view."""
 
     event_id: str
-    type: str  # the voided event's type: a statement type, or "retract"
-    source: str  # the statement's source; for a retraction, the source of the statement it withdrew
+    type: str  # the voided event's type: a statement type, "retract" or "verdict-given"
+    source: str  # the statement's source; for a retraction, the source of the statement it withdrew; "" for a verdict
     voided_by: str
     void_seq: int
     reason: str | None = None

@@ -5,9 +5,9 @@ several parties and kinds registered first, then facts (one event in ten) opened
 of its statements in the weeks after it opened (a news cycle), a mix of every statement type, some rewordings,
 a few version-1 ``fact-opened`` events (upcast on read), retractions of statements that still stand, never
 dated before the statement they withdraw, and the analysts' verdicts on about one fact in ten (one event in a
-hundred), so that reads of a fact (``status FACT``) meet verdicts as they would in a real desk's log. Ids are UUIDv7 made from the recording time and a seeded generator,
-so the same seed and size always give the same bytes, and ``seq``, ``prev_hash`` and ``hash`` form the chain
-factlog itself would compute.
+hundred), so that reads of a fact (``status FACT``) meet verdicts as they would in a real desk's log. Ids are
+UUIDv7 made from the recording time and a seeded generator, so the same seed and size always give the same
+bytes, and ``seq``, ``prev_hash`` and ``hash`` form the chain factlog itself would compute.
 
     python tests/bench/generate.py 100000 -o /tmp/log.jsonl [--seed 6]
 """
