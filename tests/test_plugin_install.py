@@ -104,9 +104,9 @@ def test_install_list_export_uninstall_claimreview(env, tmp_path):
 
     # -U reinstalls a newer build of the same project over the installed one
     pyproject = project / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace('version = "0.2.0"', 'version = "0.2.1"'))
+    pyproject.write_text(pyproject.read_text().replace('version = "0.3.0"', 'version = "0.3.1"'))
     env.factlog("plugins", "install", "-U", project)
-    assert [p["version"] for p in env.json("plugins", "list", "--json")] == ["0.2.1"]
+    assert [p["version"] for p in env.json("plugins", "list", "--json")] == ["0.3.1"]
 
     env.factlog("plugins", "uninstall", "-y", "factlog-claimreview")
     assert env.json("plugins", "list", "--json") == []
