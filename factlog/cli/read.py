@@ -276,8 +276,7 @@ def print_verdict(verdict: dict | None, utc: bool) -> None:
     """The standing verdict line of ``why``: the analyst's finding, beside (never part of) the status."""
     from .output import display_time, say
 
-    if verdict is None:
-        say("verdict: none (give one with 'factlog verdict')")
+    if verdict is None:  # (--json says null) no line: most facts have none, and the rules above are the story
         return
     say(f"verdict: {verdict['rating']}, given at {display_time(verdict['at'], utc)} [seq {verdict['seq']},"
         f" {verdict['event']}]: {verdict['basis']}")
