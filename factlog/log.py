@@ -146,6 +146,14 @@ class Log:
         return self._record(ev.StatementVoided, None, target=self.store.full_event_id(event_id.strip()),
                             reason=reason)
 
+    def give_verdict(self, fact: str, rating: str, basis: str, at: TimeLike = None) -> ev.Event:
+        """The analyst's verdict on a fact (``rating``: one of ``events.VERDICT_RATINGS``), given at ``at`` (valid
+        time; default now). The latest verdict that is not voided counts; it never changes status or label."""
+        rating = rating.strip().lower()
+        if rating not in ev.VERDICT_RATINGS:
+            raise InvalidInput(f"rating {rating!r} is not one of {', '.join(ev.VERDICT_RATINGS)}")
+        return self._record(ev.VerdictGiven, at, fact=slug(fact), rating=rating, basis=basis)
+
     def amend_fact(self, fact: str, statement: str | None = None, add_parties: Sequence[str] = (),
                    remove_parties: Sequence[str] = (), add_tags: Sequence[str] = (), remove_tags: Sequence[str] = (),
                    occurred_at: TimeLike = None) -> ev.Event:
@@ -186,12 +194,16 @@ class Log:
 
     def set_setting(self, key: str, value: str | None) -> ev.Event:
         """Set a setting of the log (``value`` None unsets it): an event, so it travels with the log."""
-        from .events.settings import check
+        from .events.settings import check, rating_fact
 
         try:
             check(key.strip(), value)
         except ValueError as exc:
             raise InvalidInput(str(exc)) from None
+        fact = rating_fact(key.strip())
+        if fact is not None and value is not None:
+            raise InvalidInput(f"a rating is a verdict now, with its basis: 'factlog verdict {fact} {value} --basis"
+                               " TEXT' (ClaimReview reads the verdict)")
         return self._record(ev.SettingChanged, None, key=key.strip(), value=value)
 
     # --- evidence files (DESIGN "Verdicts, provenance, track records and evidence") ------------------------
@@ -458,6 +470,34 @@ class Log:
                 sources, parties = self.store.source_map(clock), self.store.party_map(clock)
             require_sources(state, sources)
             yield bl.derive(state, sources, parties)
+
+    def track_records(self, source: str | None = None, clock: Clock = NOW) -> list[dict]:
+        """Each source's track record (of ``source`` only, when given) against the standing verdicts in the view:
+        how many of its standing assertions and denials agree with the verdict, disagree, settle neither way
+        (mixed, unproven) or were withdrawn, with the facts behind each count (``beliefs.track`` has the rule)."""
+        source = slug(source)
+        with self.store.snapshot():
+            sources = self.store.source_map(clock)
+            if source is not None and source not in sources:
+                raise NotFound(f"no source {source!r} in the log")
+            return bl.track_records(self._rated_beliefs(clock, source, sources), sources, source)
+
+    def _rated_beliefs(self, clock: Clock, source: str | None,
+                       sources: dict[str, bl.SourceInfo]) -> Iterator[bl.Belief]:
+        """The beliefs that have a standing verdict in the view (of the facts ``source`` spoke about, when
+        given). Now, the beliefs projection names those facts and only they are folded; a past view folds all."""
+        if not clock.is_now:
+            yield from (belief for belief in self.beliefs(clock) if belief.verdict is not None)
+            return
+        facts = self.store.verdict_facts()
+        if source is not None:
+            spoken = set(self.store.facts_spoken_by(source))
+            facts = [fact for fact in facts if fact in spoken]
+        parties = self.store.party_map(clock)
+        for fact in facts:
+            for state in self.store.fact_states(clock, fact):
+                require_sources(state, sources)
+                yield bl.derive(state, sources, parties)
 
     def belief(self, fact: str, clock: Clock = NOW) -> bl.Belief:
         fact = slug(fact) or ""

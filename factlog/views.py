@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 
 VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
     "beliefs": (
-        "fact", "statement", "status", "label", "parties", "sources", "independent_assertions", "chains",
-        "statement_count", "standing_count", "withdrawn_count", "updated_seq", "updated_at",
+        "fact", "statement", "status", "label", "parties", "sources", "verdict", "independent_assertions",
+        "chains", "statement_count", "standing_count", "withdrawn_count", "updated_seq", "updated_at",
     ),
     "stances": (
         "fact", "source", "source_name", "speaks_for", "stance", "type", "observed_at", "quote", "url",

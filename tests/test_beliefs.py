@@ -382,7 +382,7 @@ def test_belief_fields_are_what_status_json_prints(story):
         "fact": "f", "statement": "statement of f", "status": "claimed",
         "label": "claimed: by Yuriy Butusov; unconfirmed by Ukraine, Russia",
         "parties": {"ukraine": "unconfirmed", "russia": "unconfirmed"}, "sources": {"butusov": "asserts"},
-        "updated_seq": len(story.events), "independent_assertions": 1, "chains": {},
+        "updated_seq": len(story.events), "verdict": None, "independent_assertions": 1, "chains": {},
     }
 
 

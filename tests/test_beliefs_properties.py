@@ -7,6 +7,9 @@ answer of the store is then checked three ways: against a rebuild of the project
 ``fold_log`` over the appended events, and against a small independent model of DESIGN.md's rules written
 here from the rule table, so that a mistake shared by the store and the fold cannot hide.
 
+Verdicts (issue 16) are steps of every story: the analyst's rating of a fact at a moment of valid time; the
+model holds the standing one (the latest not voided, by valid time then seq), and voids take them out too.
+
 Voids, fact and source amendments and party registrations (issue 12): one test builds stories with them as
 events in memory and checks the pure fold (status, stances, labels' party names, replay, history, the
 chronological story, both clocks) against the same model, extended; the last ones append the same stories
@@ -54,7 +57,9 @@ fact_specs = st.lists(st.lists(st.sampled_from(PARTIES), unique=True, max_size=2
 say = st.tuples(st.just("say"), st.sampled_from(STATEMENTS), st.integers(0, 2), st.integers(0, 4), st.integers(0, 90),
                 st.one_of(st.none(), st.none(), st.integers(0, 4)))
 retract = st.tuples(st.just("retract"), st.integers(0, 1000), st.sampled_from((0, 0, 5, 30, 200)))
-step = st.one_of(say, say, say, say, retract, st.tuples(st.just("reword"), st.integers(0, 2)))
+# ("verdict", fact, rating, minute): the analyst's verdict, dated in valid time like a statement
+verdict = st.tuples(st.just("verdict"), st.integers(0, 2), st.sampled_from(ev.VERDICT_RATINGS), st.integers(0, 120))
+step = st.one_of(say, say, say, say, retract, verdict, st.tuples(st.just("reword"), st.integers(0, 2)))
 stories = st.tuples(source_specs, fact_specs, st.lists(step, min_size=6, max_size=36))
 
 
@@ -121,6 +126,10 @@ class Story:
         fact_id = self.fact(fact)
         self.add(self.log.reword_fact(fact_id, f"Fact {fact_id} reworded at {len(self.events)}"))
 
+    def verdict(self, fact: int, rating: str, minute: int) -> None:
+        fact_id = self.fact(fact)
+        self.add(self.log.give_verdict(fact_id, rating, f"basis {len(self.events)}", at=minutes(minute)))
+
 
 # --- an independent model of DESIGN.md's rules ------------------------------------------------------------
 
@@ -135,8 +144,19 @@ def model_status(events: Sequence[ev.Event]) -> dict[str, dict]:
     voided = {e.target for e in events if isinstance(e, ev.StatementVoided)}
     retracted = {e.target for e in events if isinstance(e, ev.Retract) and e.id not in voided}
     said = [e for e in events if isinstance(e, ev.Statement) and e.id not in voided]
-    return {fact: model_fact(parties, [e for e in said if e.fact == fact], retracted, sources)
+    given = [e for e in events if isinstance(e, ev.VerdictGiven) and e.id not in voided]
+    return {fact: {**model_fact(parties, [e for e in said if e.fact == fact], retracted, sources),
+                   "verdict": model_verdict([e for e in given if e.fact == fact])}
             for fact, parties in facts.items()}
+
+
+def model_verdict(given: list[ev.VerdictGiven]) -> str | None:
+    """The standing verdict's rating: the one given last in valid time, the log order breaking a tie."""
+    latest = None
+    for e in given:
+        if latest is None or (e.observed_at, e.seq) > (latest.observed_at, latest.seq):
+            latest = e
+    return latest.rating if latest else None
 
 
 def model_sources(events: Sequence[ev.Event]) -> dict[str, dict]:
@@ -233,13 +253,14 @@ def folded(events: Sequence[ev.Event], valid_at: dt.datetime | None = None) -> l
 
 def said_by(events: Sequence[ev.Event], moment: dt.datetime) -> list[ev.Event]:
     """Valid time, filtered here without the library: registrations always, what was said only by ``moment``."""
-    spoken = (ev.Statement, ev.Retract)
+    spoken = (ev.Statement, ev.Retract, ev.VerdictGiven)
     return [e for e in events if not isinstance(e, spoken) or e.observed_at <= moment]
 
 
 def summary(rows: list[dict]) -> dict[str, dict]:
     return {r["fact"]: {"status": r["status"], "sources": r["sources"], "parties": r["parties"],
-                        "independent_assertions": r["independent_assertions"]} for r in rows}
+                        "independent_assertions": r["independent_assertions"],
+                        "verdict": r["verdict"]["rating"] if r["verdict"] else None} for r in rows}
 
 
 def change_keys(changes) -> list[tuple]:
@@ -316,8 +337,13 @@ def recorded_otherwise(events: Sequence[ev.Event], rng: random.Random) -> list[e
 
 
 def what_is_believed(events: Sequence[ev.Event]) -> list[str]:
-    """Every field of every belief but the log position, in the order it is printed."""
-    return [json.dumps({k: v for k, v in row.items() if k != "updated_seq"}) for row in folded(events)]
+    """Every field of every belief but the log position (of the belief, and of its verdict), in the order it is
+    printed."""
+    def placeless(row: dict) -> dict:
+        verdict = row["verdict"] and {k: v for k, v in row["verdict"].items() if k != "seq"}
+        return {**{k: v for k, v in row.items() if k != "updated_seq"}, "verdict": verdict}
+
+    return [json.dumps(placeless(row)) for row in folded(events)]
 
 
 def check_history(log: factlog.Log, events: list[ev.Event], clock_args: dict) -> None:
@@ -478,6 +504,13 @@ class MemoryStory(Story):
         fact_id = self.fact(fact)
         self.make(ev.FactReworded, fact=fact_id, statement=f"Fact {fact_id} reworded at {len(self.events)}")
 
+    def verdict(self, fact: int, rating: str, minute: int) -> None:
+        fact_id = self.fact(fact)
+        given = self.make(ev.VerdictGiven, minutes(minute), fact=fact_id, rating=rating,
+                          basis=f"basis {len(self.events)}")
+        if given is not None:
+            self.voidable.append(given)  # a verdict given in error is voided like a statement
+
     def void(self, pick: int) -> None:
         if not self.voidable:
             return
@@ -517,8 +550,8 @@ amend_fact = st.tuples(st.just("amend_fact"), st.integers(0, 2), st.sampled_from
 amend_source = st.tuples(st.just("amend_source"), st.integers(0, 4), st.sampled_from((None, "official", "journalist")),
                          st.sampled_from((None, "-", "russia", "ukraine", "nato")))
 party = st.tuples(st.just("party"), st.integers(0, 4), st.integers(0, 3))
-corrected_step = st.one_of(say, say, say, say, retract, void, void, amend_fact, amend_source, party,
-                           st.tuples(st.just("reword"), st.integers(0, 2)))
+corrected_step = st.one_of(say, say, say, say, retract, void, void, amend_fact, amend_source, party, verdict,
+                           verdict, st.tuples(st.just("reword"), st.integers(0, 2)))
 corrected_stories = st.tuples(source_specs, fact_specs, st.lists(corrected_step, min_size=6, max_size=40))
 # voids of a statement, of a retraction (its statement stands again), amendments that move a party's stance
 CORRECTED_STORY = (
@@ -526,7 +559,8 @@ CORRECTED_STORY = (
     [["ukraine"]],
     [("say", "claim", 0, 1, 10), ("say", "deny", 0, 0, 20), ("retract", 0, 5), ("void", 2), ("void", 0),
      ("amend_source", 1, "official", "nato"), ("party", 3, 0), ("amend_fact", 0, "russia", "ukraine", True),
-     ("say", "confirm", 0, 2, 30), ("amend_source", 2, None, "-"), ("void", 0)],
+     ("say", "confirm", 0, 2, 30), ("amend_source", 2, None, "-"), ("void", 0),
+     ("verdict", 0, "false", 50), ("verdict", 0, "true", 40), ("verdict", 0, "mixed", 60), ("void", -1)],
 )
 
 
@@ -550,7 +584,7 @@ def check_labels_name_parties(beliefs: Sequence[bl.Belief], events: Sequence[ev.
 def check_chronology(events: Sequence[ev.Event], fact: str) -> None:
     """Each moment of the story is the model's belief with only what was said by then, all else counting."""
     voided = {e.target for e in events if isinstance(e, ev.StatementVoided)}
-    spoken = (ev.Statement, ev.Retract)
+    spoken = (ev.Statement, ev.Retract, ev.VerdictGiven)
     story = bl.chronology(events, fact)
     keys = [(e.observed_at, e.seq) for e in (m.event for m in story)]
     assert keys == sorted(keys) and not {m.event.id for m in story} & voided

@@ -118,7 +118,7 @@ def test_the_label_and_status_json(cast):
         "label": "claimed: by Yuriy Butusov, TASS; unconfirmed by Ukraine; declined by Russia",
         "parties": {"ukraine": "unconfirmed", "russia": "declined"},
         "sources": {"butusov": "asserts", "gladkov": "declines", "tass": "asserts"},
-        "updated_seq": seq_of(cast), "independent_assertions": 2, "chains": {},
+        "updated_seq": seq_of(cast), "verdict": None, "independent_assertions": 2, "chains": {},
     }
     table = cast("status").stdout
     assert "missile" in table and "claimed: by Yuriy Butusov, TASS; unconfirmed by Ukraine; declined by Russia" in table

@@ -34,7 +34,8 @@ def test_views_and_kinds_and_types_and_ratings():
     assert values(["source", "add", "x", "--kind"], "a") == ["agency", "anonymous"]
     assert values(["log", "--type"], "fact-") == ["fact-opened", "fact-reworded", "fact-amended"]
     assert values(["source", "add", "x", "--reliability"], "") == list("ABCDEF")
-    assert values(["config", "set"], "claimreview.") == ["claimreview.url", "claimreview.rating."]
+    assert values(["config", "set"], "claimreview.") == ["claimreview.url"]
+    assert values(["verdict", "f"], "mostly") == ["mostly-true", "mostly-false"]
 
 
 def test_parties_and_tags_from_the_log(sample):

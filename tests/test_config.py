@@ -28,10 +28,10 @@ def test_set_get_list_unset(sample):
     invoke(sample, "config", "set", "publisher.name", "Belgorod Desk")
     invoke(sample, "config", "set", "publisher.name", "The Desk")
     invoke(sample, "config", "set", "claimreview.url", "https://d.example/c/{fact}.html")
-    invoke(sample, "config", "set", "claimreview.rating.belgorod-ukrainian-missile", "mixed")
+    invoke(sample, "config", "set", "publisher.url", "https://d.example")
     assert invoke(sample, "config", "get", "publisher.name") == b"The Desk\n"
     assert settings(sample) == {"publisher.name": "The Desk", "claimreview.url": "https://d.example/c/{fact}.html",
-                                "claimreview.rating.belgorod-ukrainian-missile": "mixed"}
+                                "publisher.url": "https://d.example"}
     invoke(sample, "config", "unset", "publisher.name")
     assert "publisher.name" not in settings(sample)
     result = run(sample, "config", "get", "publisher.name")
@@ -49,7 +49,8 @@ def test_set_get_list_unset(sample):
     ("claimreview.url", "https://d.example/checks", "has no {fact} in it"),
     ("claimreview.url", "ftp://d.example/{fact}", "is not an http(s) URL"),
     ("claimreview.rating.belgorod-ukrainian-missile", "pants-on-fire", "is not one of true, mostly-true"),
-    ("claimreview.rating.no-such-fact", "true", "no fact 'no-such-fact'"),
+    # a rating is a verdict now (factlog verdict), with its basis and time; the old setting is refused
+    ("claimreview.rating.belgorod-ukrainian-missile", "mixed", "factlog verdict belgorod-ukrainian-missile mixed"),
     ("publisher.name", " ", "must not be empty"),
 ])
 def test_bad_settings_are_one_error_line_and_nothing_appended(sample, key, value, message):
@@ -63,13 +64,13 @@ def test_bad_settings_are_one_error_line_and_nothing_appended(sample, key, value
 
 def test_settings_travel_with_the_log_and_verify(sample, tmp_path):
     invoke(sample, "config", "set", "publisher.name", "Belgorod Desk")
-    invoke(sample, "config", "set", "claimreview.rating.belgorod-explosion", "true")
+    invoke(sample, "config", "set", "claimreview.url", "https://d.example/{fact}")
     dump = tmp_path / "log.jsonl"
     invoke(sample, "export", "jsonl", "-o", str(dump))
     other = tmp_path / "other.db"
     invoke(other, "import", str(dump))
     assert settings(other) == settings(sample) == {"publisher.name": "Belgorod Desk",
-                                                   "claimreview.rating.belgorod-explosion": "true"}
+                                                   "claimreview.url": "https://d.example/{fact}"}
     invoke(other, "verify")
     invoke(other, "rebuild")
     invoke(other, "verify")
@@ -85,6 +86,23 @@ def test_an_imported_setting_is_checked_like_a_typed_one(sample, tmp_path):
     bad.write_text(json.dumps(record) + "\n")
     result = run(sample, "import", str(bad))
     assert result.exit_code == 1 and "is not an http(s) URL" in result.stderr
+
+
+def test_a_rating_setting_from_before_verdicts_still_reads_and_verifies(sample, tmp_path):
+    """A log written before verdicts may hold ``claimreview.rating.FACT`` settings: they still decode, verify
+    and rebuild (nothing reads them now; ``factlog verdict`` is the rating)."""
+    record = json.loads(invoke(sample, "config", "set", "publisher.name", "Desk", "--json"))[0]
+    record["data"] = {"key": "claimreview.rating.belgorod-explosion", "value": "true"}
+    for key in ("seq", "prev_hash", "hash"):
+        record.pop(key)
+    record["id"] = "01a233c5-0000-7000-8000-000000000002"
+    old = tmp_path / "old.jsonl"
+    old.write_text(json.dumps(record) + "\n")
+    invoke(sample, "import", str(old))
+    assert settings(sample)["claimreview.rating.belgorod-explosion"] == "true"
+    invoke(sample, "verify")
+    invoke(sample, "rebuild")
+    invoke(sample, "verify")
 
 
 def test_settings_follow_transaction_time(sample):

@@ -38,7 +38,7 @@ urls = st.one_of(
     st.lists(st.sampled_from(URL_PIECES), min_size=1, max_size=6).map("".join),
 )
 
-LABELS = ("Statement:", "Status:", "Label:", "Parties:")
+LABELS = ("Statement:", "Status:", "Label:", "Verdict:", "Parties:")
 FAST = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 _counter = itertools.count()
 
@@ -101,7 +101,7 @@ def check_markdown(path, name, statement, quote, note, url):
         == ["hostile-fact"]
     tables = _tables(tokens)
     overview, standing = tables[0], tables[1]
-    assert all(len(row) == 3 for row in overview) and len(overview) == 2
+    assert all(len(row) == 4 for row in overview) and len(overview) == 2  # fact, status, label, verdict
     assert all(len(row) == 5 for row in standing) and len(standing) == 3
     by_source = {row[0]: row for row in standing[1:]}
     assert by_source[plain(name)][3] == plain(quote)

@@ -83,17 +83,17 @@ def test_install_list_export_uninstall_claimreview(env, tmp_path):
     env.factlog("plugins", "install", project)
 
     [listed] = env.json("plugins", "list", "--json")
-    assert listed["distribution"] == "factlog-claimreview" and listed["version"] == "0.2.0"
+    assert listed["distribution"] == "factlog-claimreview" and listed["version"] == "0.3.0"
     assert listed["exporters"] == ["claimreview"] and listed["hooks"] == ["register_exporters"]
     assert listed["error"] is None and listed["builtin"] is False
 
     status = env.json("status", "--json")
     env.factlog("config", "set", "publisher.name", "Desk")
     env.factlog("config", "set", "claimreview.url", "https://desk.example/{fact}")
-    for row in status:  # only the facts the analyst rated are published
-        env.factlog("config", "set", f"claimreview.rating.{row['fact']}", "mixed")
+    for row in status:  # only the facts the analyst gave a verdict are published
+        env.factlog("verdict", row["fact"], "mixed", "--basis", f"basis of {row['fact']}")
     reviews = json.loads(env.factlog("export", "claimreview").stdout)
-    assert [(r["identifier"], r["claimReviewed"], r["reviewBody"], r["reviewRating"]["ratingValue"], r["url"])
+    assert [(r["identifier"], r["claimReviewed"], r["description"], r["reviewRating"]["ratingValue"], r["url"])
             for r in reviews] == [(s["fact"], s["statement"], s["label"], 3, f"https://desk.example/{s['fact']}")
                                   for s in status]
     for review, row in zip(reviews, status):
@@ -104,9 +104,9 @@ def test_install_list_export_uninstall_claimreview(env, tmp_path):
 
     # -U reinstalls a newer build of the same project over the installed one
     pyproject = project / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace('version = "0.2.0"', 'version = "0.2.1"'))
+    pyproject.write_text(pyproject.read_text().replace('version = "0.3.0"', 'version = "0.3.1"'))
     env.factlog("plugins", "install", "-U", project)
-    assert [p["version"] for p in env.json("plugins", "list", "--json")] == ["0.2.1"]
+    assert [p["version"] for p in env.json("plugins", "list", "--json")] == ["0.3.1"]
 
     env.factlog("plugins", "uninstall", "-y", "factlog-claimreview")
     assert env.json("plugins", "list", "--json") == []

@@ -45,7 +45,7 @@ def test_void_takes_a_statement_out_of_every_view(run, db_path, team):
     assert out.startswith("statement-voided recorded as event ")
     row = run.json("status", "blast")[0]
     assert row["label"] == "claimed: by TASS; unconfirmed by Nato"
-    assert set(row) == {"fact", "statement", "status", "label", "parties", "sources", "updated_seq",
+    assert set(row) == {"fact", "statement", "status", "label", "parties", "sources", "updated_seq", "verdict",
                         "independent_assertions", "chains"}
     assert row["sources"] == {"tass": "asserts"}
     # the view before the void still shows what the log said then
@@ -64,7 +64,7 @@ def test_void_checks(run, db_path, team):
     void = run.id("void", typo, "--reason", "typo")
     refused(run, db_path, "void", typo, "--reason", "again", words="already voided")
     refused(run, db_path, "retract", typo, words="voided")
-    refused(run, db_path, "void", void, "--reason", "x", words="not a statement or a retraction")
+    refused(run, db_path, "void", void, "--reason", "x", words="not a statement, a retraction or a verdict")
     with factlog.open_log(db_path, create=False) as log:
         opened = next(log.events(type="fact-opened")).id
         registered = next(log.events(type="source-registered")).id
@@ -279,7 +279,7 @@ def test_the_first_party_plugins_name_parties_and_leave_voided_statements_out(ru
     run("config", "set", "publisher.name", "The Desk")
     run("config", "set", "publisher.url", "https://desk.example.org")
     run("config", "set", "claimreview.url", "https://desk.example.org/checks/{fact}")
-    run("config", "set", "claimreview.rating.blast", "mixed")
+    run("verdict", "blast", "mixed", "--basis", "two sources, one voided")
     reviews = json.loads(run("export", "claimreview").stdout)
     text = json.dumps(reviews)
     assert "mistyped" not in text and "Russian MoD" not in text

@@ -22,6 +22,7 @@ from .derive import (
     stance_of_party,
     standing_statements,
 )
+from .derive import RATING_VALUES, verdict_fields
 from .explain import explain
 from .fold import (
     apply,
@@ -32,6 +33,7 @@ from .fold import (
     fold_reworded,
     fold_statement,
     fold_statements,
+    fold_verdict,
     fold_void,
 )
 from .log_fold import Change, LogState, changes, fold_log, fold_who, in_valid_time, unvoided, who_is_who
@@ -45,10 +47,12 @@ from .state import (
     PartyInfo,
     SourceInfo,
     StatementRecord,
+    VerdictRecord,
     VoidRecord,
     display_name,
     in_speaker_order,
     party_name,
+    standing_verdict,
 )
 
 __all__ = [
@@ -60,3 +64,6 @@ __all__ = [
     "fold_statements", "fold_void", "fold_who", "in_speaker_order", "in_valid_time", "label", "party_name",
     "party_stances", "stance_of_party", "standing_statements", "unvoided", "who_is_who",
 ]
+from .track import track_records
+
+__all__ += ["RATING_VALUES", "VerdictRecord", "fold_verdict", "standing_verdict", "track_records", "verdict_fields"]

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from .. import events as ev
 from .derive import derive
 from .fold import apply
-from .log_fold import Change, LogState
+from .log_fold import VALID_TIMED, Change, LogState
 from .state import FactState, PartyInfo, SourceInfo
 
 
@@ -48,7 +48,7 @@ def _folded_until(touching: list[ev.Event], moment: tuple[dt.datetime, int]) -> 
     """The fact folded from its events, with only what was said by ``moment`` (a time, then a seq)."""
     state: FactState | None = None
     for event in touching:
-        if not isinstance(event, (ev.Statement, ev.Retract)) or _said(event) <= moment:
+        if not isinstance(event, VALID_TIMED) or _said(event) <= moment:
             state = apply(state, event)
     assert state is not None  # the fact's opening always counts
     return state

@@ -13,8 +13,10 @@ from .state import (
     PartyInfo,
     SourceInfo,
     StatementRecord,
+    VerdictRecord,
     display_name,
     in_speaker_order,
+    standing_verdict,
 )
 
 # The order in which a label reads out its groups, after the group that gives the status its name.
@@ -161,6 +163,7 @@ def derive(state: FactState, sources: Mapping[str, SourceInfo],
         updated_seq=state.updated_seq,
         statement_count=len(state.statements),
         voided=state.voided,
+        verdict=standing_verdict(state.verdicts),
         chains=chains,
         independent_assertions=independent_assertions(standing, chains),
     )
@@ -176,6 +179,7 @@ def belief_fields(belief: Belief) -> dict:
         "parties": dict(belief.parties),
         "sources": dict(belief.sources),
         "updated_seq": belief.updated_seq,
+        "verdict": verdict_fields(belief.verdict),
         **citation_fields(belief),
     }
 
@@ -185,3 +189,17 @@ def citation_fields(belief: Belief) -> dict:
     independent assertions, and the origin chain of each standing statement that cites another source."""
     return {"independent_assertions": belief.independent_assertions,
             "chains": {source: list(chain) for source, chain in belief.chains.items() if len(chain) > 1}}
+
+
+# ClaimReview's scale (DESIGN "Verdicts"): 5 for true down to 1 for false; ``unproven`` has no number.
+RATING_VALUES = {"true": 5, "mostly-true": 4, "mixed": 3, "mostly-false": 2, "false": 1}
+
+
+def verdict_fields(verdict: VerdictRecord | None) -> dict | None:
+    """The standing verdict as ``status --json`` prints it and the beliefs table stores it (None: no verdict)."""
+    if verdict is None:
+        return None
+    from ..times import format_time
+
+    return {"rating": verdict.rating, "value": RATING_VALUES.get(verdict.rating), "basis": verdict.basis,
+            "at": format_time(verdict.observed_at), "event": verdict.event_id, "seq": verdict.seq}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .citations import origin_of
+from .derive import verdict_fields
 from .state import VERB_OF_TYPE, Belief, SourceInfo, StatementRecord, VoidRecord
 
 _STATUS_RULES = {
@@ -56,6 +57,7 @@ def explain(belief: Belief, sources: Mapping[str, SourceInfo]) -> dict:
         "standing": [_record_fields(r, sources) for r in belief.standing],
         "withdrawn": [_record_fields(r, sources) for r in belief.withdrawn],
         "voided": [_void_fields(v, sources) for v in belief.voided],
+        "verdict": verdict_fields(belief.verdict),
         "independent_assertions": belief.independent_assertions,
         "chains": _chain_fields(belief),
     }
@@ -80,9 +82,11 @@ def _record_fields(record: StatementRecord, sources: Mapping[str, SourceInfo]) -
 
 
 def _void_fields(void: VoidRecord, sources: Mapping[str, SourceInfo]) -> dict:
-    """A statement or retraction voided as a recording error (``why`` lists them in their own section)."""
+    """A statement, retraction or verdict voided as a recording error (``why`` lists them in their own section)."""
     return {
-        "event_id": void.event_id, "type": void.type, "source": void.source,
-        "source_name": sources[void.source].name, "voided_by": void.voided_by, "void_seq": void.void_seq,
+        "event_id": void.event_id, "type": void.type, "source": void.source or None,
+        # a verdict is no source's: it has none (and no name)
+        "source_name": sources[void.source].name if void.source else "", "voided_by": void.voided_by,
+        "void_seq": void.void_seq,
         "reason": void.reason,
     }

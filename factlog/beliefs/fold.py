@@ -9,7 +9,7 @@ from functools import singledispatch
 from attrs import evolve
 
 from .. import events as ev
-from .state import FactState, StatementRecord, VoidRecord, in_speaker_order
+from .state import FactState, StatementRecord, VerdictRecord, VoidRecord, in_speaker_order
 
 
 def apply(state: FactState | None, event: ev.Event) -> FactState | None:
@@ -64,6 +64,13 @@ def _(event: ev.StatementVoided, state: FactState | None) -> FactState | None:
     return fold_void(state, event.target, event.id, event.reason, event.seq or 0)
 
 
+@_apply.register
+def _(event: ev.VerdictGiven, state: FactState | None) -> FactState | None:
+    if state is None:
+        return None
+    return fold_verdict(state, VerdictRecord.from_event(event))
+
+
 # The rules themselves, one function per kind of event, on plain values: ``apply`` calls them with the fields of
 # an event, and a rebuild calls them with the columns of a stored row, without building the event first.
 # Each builds the new FactState with its constructor rather than ``evolve``, which costs three times as much.
@@ -78,7 +85,8 @@ def fold_opened(fact: str, statement: str, parties: tuple[str, ...], tags: tuple
 def fold_reworded(state: FactState, statement: str, seq: int) -> FactState:
     """A ``fact-reworded`` event: the new statement; everything said about the fact stays."""
     return FactState(state.fact, statement, state.parties, state.tags, state.occurred_at, state.opened_seq, seq,
-                     state.statements, state.first_said, state.standing, state.withdrawn, state.voided)
+                     state.statements, state.first_said, state.standing, state.withdrawn, state.voided,
+                     verdicts=state.verdicts)
 
 
 def fold_statement(state: FactState, record: StatementRecord) -> FactState:
@@ -109,7 +117,7 @@ def fold_statements(state: FactState, records: Sequence[StatementRecord]) -> Fac
     standing = in_speaker_order(held.values(), first_said) if changed or spoke_earlier else state.standing
     return FactState(state.fact, state.statement, state.parties, state.tags, state.occurred_at, state.opened_seq,
                      records[-1].seq, state.statements + tuple(records), first_said, standing, state.withdrawn,
-                     state.voided)
+                     state.voided, verdicts=state.verdicts)
 
 
 def fold_retraction(state: FactState, target: str, retract_id: str, reason: str | None, seq: int) -> FactState:
@@ -130,7 +138,7 @@ def fold_retraction(state: FactState, target: str, retract_id: str, reason: str 
         standing = in_speaker_order((*standing, fallback), state.first_said) if fallback else standing
     withdrawn = tuple(r for r in records if r.retracted_by is not None)
     return FactState(state.fact, state.statement, state.parties, state.tags, state.occurred_at, state.opened_seq,
-                     seq, records, state.first_said, standing, withdrawn, state.voided)
+                     seq, records, state.first_said, standing, withdrawn, state.voided, verdicts=state.verdicts)
 
 
 def fold_amended(state: FactState, statement: str | None, add_parties: Sequence[str], remove_parties: Sequence[str],
@@ -141,7 +149,8 @@ def fold_amended(state: FactState, statement: str | None, add_parties: Sequence[
     return FactState(state.fact, state.statement if statement is None else statement,
                      _changed(state.parties, add_parties, remove_parties), _changed(state.tags, add_tags, remove_tags),
                      state.occurred_at if occurred_at is None else occurred_at, state.opened_seq, seq,
-                     state.statements, state.first_said, state.standing, state.withdrawn, state.voided)
+                     state.statements, state.first_said, state.standing, state.withdrawn, state.voided,
+                     verdicts=state.verdicts)
 
 
 def _changed(items: tuple[str, ...], added: Sequence[str], removed: Sequence[str]) -> tuple[str, ...]:
@@ -149,10 +158,30 @@ def _changed(items: tuple[str, ...], added: Sequence[str], removed: Sequence[str
     return (*kept, *(item for item in dict.fromkeys(added) if item not in kept))
 
 
+def fold_verdict(state: FactState, verdict: VerdictRecord) -> FactState:
+    """A ``verdict-given`` event: one more verdict; which one stands is derived (``standing_verdict``)."""
+    return evolve(state, updated_seq=verdict.seq, verdicts=(*state.verdicts, verdict))
+
+
+def _void_verdict(state: FactState, target: str, void_id: str, reason: str | None, seq: int) -> FactState | None:
+    """A void of one of the fact's verdicts: it leaves the fact as if the verdict had never been given (the
+    earlier standing verdict, if any, counts again). None if ``target`` is no verdict of the fact in view."""
+    kept = tuple(v for v in state.verdicts if v.event_id != target)
+    if len(kept) == len(state.verdicts):
+        return None
+    void = VoidRecord(target, "verdict-given", "", void_id, seq, reason)
+    return evolve(state, updated_seq=seq, verdicts=kept, voided=(*state.voided, void))
+
+
 def fold_void(state: FactState, target: str, void_id: str, reason: str | None, seq: int) -> FactState:
     """A ``statement-voided`` event. A voided statement leaves the fact as if it had never been recorded (no
-    stance, no "withdrawn by", no speaker); a voided retraction gives its statement back. The state as it was
-    if the target is not in view (a statement said after --valid-at, or not a statement or retraction of it)."""
+    stance, no "withdrawn by", no speaker); a voided retraction gives its statement back; a voided verdict no
+    longer counts. The state as it was if the target is not in view (a statement said after --valid-at, or not
+    a statement, retraction or verdict of it)."""
+    if state.verdicts:
+        unverdicted = _void_verdict(state, target, void_id, reason, seq)
+        if unverdicted is not None:
+            return unverdicted
     records = state.statements
     for index, record in enumerate(records):
         if record.event_id == target:
@@ -181,7 +210,7 @@ def _recounted(state: FactState, records: tuple[StatementRecord, ...], seq: int,
     withdrawn = tuple(r for r in records if r.retracted_by is not None)
     return FactState(state.fact, state.statement, state.parties, state.tags, state.occurred_at, state.opened_seq,
                      seq, records, first_said, in_speaker_order(held.values(), first_said), withdrawn,
-                     (*state.voided, void))
+                     (*state.voided, void), verdicts=state.verdicts)
 
 
 def _latest_standing(records: Iterable[StatementRecord], source: str) -> StatementRecord | None:

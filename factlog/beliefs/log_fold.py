@@ -45,8 +45,8 @@ class LogState:
         if isinstance(event, ev.Statement):
             self.statement_fact[event.id] = fact_id
             self.source_facts.setdefault(event.source, set()).add(fact_id)
-        elif isinstance(event, ev.Retract):
-            self.statement_fact[event.id] = fact_id  # so that a void of the retraction finds its fact
+        elif isinstance(event, (ev.Retract, ev.VerdictGiven)):
+            self.statement_fact[event.id] = fact_id  # so that a void of the retraction or verdict finds its fact
         self.facts[fact_id] = new
         return fact_id
 
@@ -110,9 +110,14 @@ def unvoided(events: Iterable[ev.Event]) -> list[ev.Event]:
     return [e for e in events if e.id not in gone and not isinstance(e, ev.StatementVoided)]
 
 
+# The events that have a valid time of their own: what sources said or withdrew, and the analyst's verdicts.
+VALID_TIMED = (ev.Statement, ev.Retract, ev.VerdictGiven)
+
+
 def in_valid_time(event: ev.Event, valid_at: dt.datetime | None) -> bool:
-    """Valid time filters what sources said; registrations, amendments and voids always count."""
-    if valid_at is None or not isinstance(event, (ev.Statement, ev.Retract)):
+    """Valid time filters what sources said and the verdicts given; registrations, amendments and voids always
+    count."""
+    if valid_at is None or not isinstance(event, VALID_TIMED):
         return True
     return event.observed_at <= valid_at
 
@@ -141,14 +146,14 @@ class Change:
         if isinstance(self.event, ev.Retract):
             return next((r.source for r in self.after.withdrawn if r.retracted_by == self.event.id), None)
         if isinstance(self.event, ev.StatementVoided):
-            return next((v.source for v in self.after.voided if v.voided_by == self.event.id), None)
+            return next((v.source or None for v in self.after.voided if v.voided_by == self.event.id), None)
         return getattr(self.event, "source", None)
 
 
 def changes(events: Iterable[ev.Event], valid_at: dt.datetime | None = None,
             sources: Mapping[str, SourceInfo] | None = None,
             parties: Mapping[str, PartyInfo] | None = None) -> Iterator[Change]:
-    """Step through events and yield each change of status, label or statement (replay and history).
+    """Step through events and yield each change of status, label, statement or verdict (replay and history).
 
     ``sources`` and ``parties`` seed who is who when ``events`` is one fact's events rather than the whole log;
     amendments of sources and parties must then be among ``events``, in log order, for their changes to show.
@@ -162,7 +167,7 @@ def changes(events: Iterable[ev.Event], valid_at: dt.datetime | None = None,
             after = state.belief(fact_id)
             before = current.get(fact_id)
             current[fact_id] = after
-            if before is None or (before.status, before.label, before.statement) != (
-                after.status, after.label, after.statement
+            if before is None or (before.status, before.label, before.statement, before.verdict) != (
+                after.status, after.label, after.statement, after.verdict
             ):
                 yield Change(event, fact_id, before, after)

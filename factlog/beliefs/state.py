@@ -118,11 +118,37 @@ class VoidRecord:
     """An event of the fact voided as a recording error, and the void that took it out of every view."""
 
     event_id: str
-    type: str  # the voided event's type: a statement type, or "retract"
-    source: str  # the statement's source; for a retraction, the source of the statement it withdrew
+    type: str  # the voided event's type: a statement type, "retract" or "verdict-given"
+    source: str  # the statement's source; for a retraction, the source of the statement it withdrew; "" for a verdict
     voided_by: str
     void_seq: int
     reason: str | None = None
+
+
+@frozen
+class VerdictRecord:
+    """One verdict of the analyst on the fact (``verdict-given``): a rating, its basis, and when it was given."""
+
+    event_id: str
+    seq: int
+    rating: str
+    basis: str
+    observed_at: dt.datetime
+    recorded_at: dt.datetime
+
+    @property
+    def order(self) -> tuple[dt.datetime, int]:
+        # The standing verdict is the latest by valid time; the log position breaks ties (as for statements).
+        return (self.observed_at, self.seq)
+
+    @classmethod
+    def from_event(cls, event: ev.VerdictGiven) -> VerdictRecord:
+        return cls(event.id, event.seq or 0, event.rating, event.basis, event.observed_at, event.recorded_at)
+
+
+def standing_verdict(verdicts: Iterable[VerdictRecord]) -> VerdictRecord | None:
+    """The verdict that counts: the latest of those not voided, by valid time (then log position)."""
+    return max(verdicts, key=lambda v: v.order, default=None)
 
 
 @frozen
@@ -145,6 +171,7 @@ class FactState:
     standing: tuple[StatementRecord, ...] = ()  # each source's standing statement, in ``speakers`` order
     withdrawn: tuple[StatementRecord, ...] = ()  # the retracted statements, in log order
     voided: tuple[VoidRecord, ...] = ()  # the fact's statements and retractions voided, in the order of the voids
+    verdicts: tuple[VerdictRecord, ...] = ()  # the analyst's verdicts not voided, in log order
 
     @property
     def speakers(self) -> tuple[str, ...]:
@@ -170,6 +197,7 @@ class Belief:
     updated_seq: int
     statement_count: int
     voided: tuple[VoidRecord, ...] = ()
+    verdict: VerdictRecord | None = None  # the standing verdict: shown beside status and label, never changes them
     # DESIGN "cites": each standing statement's origin chain (speaker first, then whom it cites, ...), and the
     # number of distinct origins among the standing assertions. Derived from ``standing`` (derive.py).
     chains: dict[str, tuple[str, ...]] = field(factory=dict)

@@ -96,6 +96,15 @@ def complete_reliability(ctx: click.Context, param: click.Parameter, incomplete:
     return _fixed(ctx, incomplete.upper(), zip("ABCDEF", names))
 
 
+def complete_ratings(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """The analyst's verdict ratings, with their place on ClaimReview's 1..5 scale."""
+    from ..beliefs import RATING_VALUES
+    from ..events import VERDICT_RATINGS
+
+    return _fixed(ctx, incomplete.lower(), ((rating, f"{RATING_VALUES[rating]} of 5" if rating in RATING_VALUES
+                                             else "no number") for rating in VERDICT_RATINGS))
+
+
 def complete_event_types(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
     from ..events import EVENT_CLASSES
 

@@ -1,4 +1,4 @@
-"""The ``config`` commands: the log's settings (publisher, ClaimReview page URLs and ratings).
+"""The ``config`` commands: the log's settings (publisher, ClaimReview page URLs).
 
 Settings are ``setting-changed`` events in the log itself, so they travel with it (import, push, pull) and
 keep their history; ``config list`` reads their latest values.
@@ -19,8 +19,7 @@ Keys:
   publisher.name          the organisation that publishes the fact checks
   publisher.url           its web site, an http(s) URL
   claimreview.url         a fact's page: an http(s) URL with {fact} where the fact's id goes
-  claimreview.rating.FACT your rating of FACT: true, mostly-true, mixed, mostly-false, false or unproven
-                          (until verdicts exist, only facts with a rating are exported as ClaimReview)"""
+  (a fact's rating is its verdict: 'factlog verdict FACT RATING --basis TEXT')"""
 
 
 def complete_keys(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
@@ -69,7 +68,7 @@ def config_unset(log: Any, key: str, quiet: bool) -> None:
 
     \b
     Example:
-      factlog config unset claimreview.rating.belgorod-tochka-u
+      factlog config unset publisher.url
     """
     report(log.set_setting(key, None), quiet)
 

@@ -28,6 +28,8 @@ def event_summary(record: dict) -> str:
         return f"{data.get('name')} ({data.get('kind', 'other')})"
     if record["type"] in ("fact-amended", "source-amended", "party-amended"):
         return amendment_summary(record["type"], data)
+    if record["type"] == "verdict-given":
+        return f"verdict {data.get('rating')}: {data.get('basis')}"
     if record["type"] == "setting-changed":
         return f"{data.get('key')} = {data['value']}" if data.get("value") is not None else f"{data.get('key')} unset"
     if record["type"] == "evidence-attached":
@@ -126,14 +128,17 @@ def status(log: Any, fact_id: str | None, as_of: str | None, at_seq: int | None,
     if as_json:
         echo_json(rows)
         return
+    # what the sources said, then (only where some fact in view has them) how many independent assertions that
+    # is once citations are followed (DESIGN "cites"), and the analyst's verdict beside it; both optional columns
+    # are left out first when the table is too wide (--json has them)
     cited = [asserted_by(r) for r in rows]
-    if any(cited):  # only where citations make sources fewer independent assertions than they look
-        print_table(["fact", "status", "label", Column("asserted by", optional=1), "updated"],
-                    ([r["fact"], r["status"], r["label"], c, r["updated_seq"]] for r, c in zip(rows, cited)),
-                    styled_columns=["status"], empty="no facts in this view")
-        return
-    print_table(["fact", "status", "label", "updated"],
-                ([r["fact"], r["status"], r["label"], r["updated_seq"]] for r in rows),
+    citations = any(cited)
+    verdicts = any(r.get("verdict") for r in rows)
+    print_table(["fact", "status", "label", *([Column("asserted by", optional=1)] if citations else []),
+                 *([Column("verdict", "key", optional=1)] if verdicts else []), "updated"],
+                ([r["fact"], r["status"], r["label"], *([c] if citations else []),
+                  *([verdict_cell(r.get("verdict"))] if verdicts else []), r["updated_seq"]]
+                 for r, c in zip(rows, cited)),
                 styled_columns=["status"], empty="no facts in this view")
 
 
@@ -146,6 +151,11 @@ def asserted_by(row: dict) -> str:
     return f"{asserting} source{'s' if asserting > 1 else ''}, {row['independent_assertions']} independent"
 
 
+def verdict_cell(verdict: dict | None) -> str:
+    """The standing verdict in a table cell: its rating, or blank for a fact without one."""
+    return verdict["rating"] if verdict else ""
+
+
 def change_rows(changes: Iterable[Any], sources: dict) -> Iterator[dict]:
     for change in changes:
         event = change.event
@@ -153,14 +163,22 @@ def change_rows(changes: Iterable[Any], sources: dict) -> Iterator[dict]:
         yield {
             "seq": event.seq, "event_id": event.id, "type": event.TYPE, "fact": change.fact,
             "source": source_id, "source_name": sources[source_id].name if source_id in sources else None,
-            "quote": getattr(event, "quote", None) or getattr(event, "reason", None),
+            "quote": getattr(event, "quote", None) or getattr(event, "reason", None) or _verdict_text(event),
             "observed_at": event.observed_at.isoformat(), "recorded_at": event.recorded_at.isoformat(),
             "status_before": change.before.status if change.before else None,
             "status": change.after.status, "label": change.after.label,
+            "verdict": change.after.verdict.rating if change.after.verdict else None,
         }
 
 
-SAID = ("claim", "confirm", "deny", "decline", "retract")  # the events a source said: they have a valid time
+def _verdict_text(event: Any) -> str | None:
+    """What a ``verdict-given`` line of history shows in its quote column: the rating and its basis."""
+    rating = getattr(event, "rating", None)
+    return f"verdict {rating}: {event.basis}" if rating else None
+
+
+# the events a source said, and the analyst's verdicts: they have a valid time
+SAID = ("claim", "confirm", "deny", "decline", "retract", "verdict-given")
 
 
 def print_changes(rows: Iterable[dict], as_json: bool, with_fact: bool, chronological: bool = False) -> None:
@@ -263,6 +281,7 @@ def print_explanation(explanation: dict, parties: dict | None = None) -> None:
     echo(f"status: {explanation['status']}, because {explanation['rule']}")
     echo(f"label: {explanation['label']}")
     print_origins(explanation)
+    print_verdict(explanation.get("verdict"), utc)
     echo("party stances:" if explanation["parties"] else "party stances: none tracked")
     for party, reason in explanation["parties"].items():
         # a registered party by its name, as the label reads it (the slug stays in --json)
@@ -274,7 +293,18 @@ def print_explanation(explanation: dict, parties: dict | None = None) -> None:
         echo("voided as recording errors:")
     for v in voided:
         reason = f": {v['reason']}" if v.get("reason") else ""
-        echo(f"  {v['source_name']} {v['type']} [{v['event_id']}] voided by seq {v['void_seq']}{reason}")
+        who = v["source_name"] or "the analyst's"  # a verdict is no source's
+        echo(f"  {who} {v['type']} [{v['event_id']}] voided by seq {v['void_seq']}{reason}")
+
+
+def print_verdict(verdict: dict | None, utc: bool) -> None:
+    """The standing verdict line of ``why``: the analyst's finding, beside (never part of) the status."""
+    from .output import display_time, say
+
+    if verdict is None:  # (--json says null) no line: most facts have none, and the rules above are the story
+        return
+    say(f"verdict: {verdict['rating']}, given at {display_time(verdict['at'], utc)} [seq {verdict['seq']},"
+        f" {verdict['event']}]: {verdict['basis']}")
 
 
 def print_origins(explanation: dict) -> None:

@@ -7,9 +7,10 @@ from typing import Any
 import click
 
 from ..errors import InvalidInput
-from .common import FactlogGroup, json_option, open_for, with_log
+from .common import FactlogGroup, clock_options, json_option, open_for, with_log
 from .completion import (complete_facts, complete_kinds, complete_parties, complete_reliability, complete_sources,
                          complete_statements, complete_tags)
+from .completion import complete_ratings
 
 
 def report(event: Any, quiet: bool) -> None:
@@ -73,12 +74,13 @@ def init(ctx: click.Context, as_json: bool) -> None:
 
 @click.group(cls=FactlogGroup)
 def source() -> None:
-    """Register and list sources (who speaks).
+    """Register and list sources (who speaks), and their track records against your verdicts.
 
     \b
     Examples:
       factlog source add butusov --name "Yuriy Butusov" --kind journalist --party ukraine --reliability C
       factlog source list
+      factlog source record tass
     """
 
 
@@ -150,6 +152,48 @@ def source_list(log: Any, as_json: bool) -> None:
     print_table(["id", "name", "kind", "party", "reliability"],
                 ([r["id"], r["name"], r["kind"], r["party"] or "", r["reliability"] or ""] for r in rows),
                 empty="no sources yet")
+
+
+TRACK_RULE = """\b
+How a statement counts, per fact with a standing verdict (each fact once per source):
+  agree      it asserts (claim, confirm) a fact rated true or mostly-true,
+             or denies one rated false or mostly-false
+  disagree   it asserts a fact rated false or mostly-false, or denies one rated true or mostly-true
+  neither    it asserts or denies a fact rated mixed or unproven
+  withdrawn  it has no standing assertion or denial, and retracted one
+Declines and silence count nowhere. A number to weigh: it never changes a rating by itself."""
+
+
+@source.command("record", help=f"""Each source's track record against your verdicts (or one source's).
+
+{TRACK_RULE}
+
+\b
+Examples:
+  factlog source record
+  factlog source record tass --json
+  factlog source record --valid-at 2022-04-01T00:00:00+00:00""")
+@click.argument("source_id", metavar="[ID]", required=False, shell_complete=complete_sources)
+@clock_options
+@json_option
+@with_log(write=False)
+def source_record(log: Any, source_id: str | None, as_of: str | None, at_seq: int | None, valid_at: str | None,
+                  as_json: bool) -> None:
+    from .output import echo_json, print_table
+
+    records = log.track_records(source_id, log.clock(as_of, at_seq, valid_at))
+    if as_json:
+        echo_json(records)
+        return
+    print_table(["source", "name", "agree", "disagree", "neither", "withdrawn", "facts"],
+                ([r["source"], r["name"], r["agree"], r["disagree"], r["neither"], r["withdrawn"], _behind(r)]
+                 for r in records), empty="no sources yet")
+
+
+def _behind(record: dict) -> str:
+    """The facts behind the counts, e.g. ``agree: belgorod-explosion; withdrawn: belgorod-second-blast``."""
+    return "; ".join(f"{kind}: {', '.join(f['fact'] for f in facts)}"
+                     for kind, facts in record["facts"].items() if facts)
 
 
 @click.group(cls=FactlogGroup)
@@ -320,7 +364,7 @@ def retract(log: Any, event_id: str, reason: str | None, at: str | None, quiet: 
 @quiet_option
 @with_log(write=True)
 def void(log: Any, event_id: str, reason: str, quiet: bool) -> None:
-    """Void a statement or retraction recorded in error: from now on it counts nowhere.
+    """Void a statement, retraction or verdict recorded in error: from now on it counts nowhere.
 
     For a wrong source, fact or time. A source that withdrew what it said is 'retract', not this.
 
@@ -329,6 +373,29 @@ def void(log: Any, event_id: str, reason: str, quiet: bool) -> None:
       factlog void 01a21af6-d0c5 --reason "recorded under the wrong fact"
     """
     report(log.void(event_id, reason), quiet)
+
+
+@click.command()
+@click.argument("fact_id", metavar="FACT", shell_complete=complete_facts)
+@click.argument("rating", metavar="RATING", shell_complete=complete_ratings)
+@click.option("--basis", required=True, help="What the verdict rests on: the evidence and reasoning, in a sentence.")
+@click.option("--at", metavar="TIME",
+              help="When the verdict was given: ISO 8601 with an offset, or 3h, yesterday ... (see factlog --help);"
+                   " default: now.")
+@quiet_option
+@with_log(write=True)
+def verdict(log: Any, fact_id: str, rating: str, basis: str, at: str | None, quiet: bool) -> None:
+    """Give the analyst's verdict on a fact: RATING is true, mostly-true, mixed, mostly-false, false or unproven.
+
+    The verdict is the desk's own finding, shown beside the status and label (which report what sources said)
+    and never changing them; ClaimReview exports publish it (5 for true down to 1 for false; unproven has no
+    number). The latest verdict by its time (--at) counts; void one given in error with 'factlog void'.
+
+    \b
+    Example:
+      factlog verdict belgorod-tochka-u unproven --basis "No imagery of the strike; one anonymous source"
+    """
+    report(log.give_verdict(fact_id, rating, basis, at=at), quiet)
 
 
 PARTY_KIND_HELP = "state, organization, alliance, group or other."
@@ -397,5 +464,5 @@ def party_list(log: Any, as_json: bool) -> None:
 
 
 def register(group: click.Group) -> None:
-    for command in (init, source, fact, party, *STATEMENT_COMMANDS, retract, void):
+    for command in (init, source, fact, party, *STATEMENT_COMMANDS, retract, void, verdict):
         group.add_command(command)

@@ -48,6 +48,7 @@ from .model import (
     data_fields,
     normalize_slug,
 )
+from .model import VERDICT_RATINGS, VerdictGiven
 from .upcasting import UPCASTERS, upcast
 
 
@@ -66,3 +67,4 @@ __all__ = [
     "strict_json_loads", "structure", "to_wire", "upcast",
 ]
 __all__ += ["EvidenceAttached", "MAX_EVIDENCE_BYTES"]
+__all__ += ["VERDICT_RATINGS", "VerdictGiven"]

@@ -18,6 +18,9 @@ SOURCE_KINDS = ("official", "journalist", "agency", "media", "witness", "anonymo
 RELIABILITY_RATINGS = "ABCDEF"
 STATEMENT_TYPES = ("claim", "confirm", "deny", "decline")
 PARTY_KINDS = ("state", "organization", "alliance", "group", "other")
+# The analyst's verdict on a fact (DESIGN "Verdicts ..."), from true to false; ``unproven`` has no place on that
+# scale (ClaimReview gives it no number).
+VERDICT_RATINGS = ("true", "mostly-true", "mixed", "mostly-false", "false", "unproven")
 
 # Upper limits a user could hit; stated in the README.
 MAX_ID = 64
@@ -305,6 +308,20 @@ class SettingChanged(Event):
         check(self.key, self.value)
 
 
+# --- verdicts (DESIGN "Verdicts, provenance, track records and evidence") ----------------------------------
+
+
+@frozen(kw_only=True)
+class VerdictGiven(Event):
+    """The analyst's own finding on a fact, what a fact-checker publishes. ``observed_at`` is when it was given
+    (valid time): the latest verdict that stands (not voided) counts. It never changes status or label."""
+
+    TYPE: ClassVar[str] = "verdict-given"
+    fact: str = field(validator=_slug)
+    rating: str = field(validator=_one_of(VERDICT_RATINGS, "rating"))
+    basis: str = field(validator=_text(MAX_TEXT, required=True))
+
+
 # --- evidence files (DESIGN "Verdicts, provenance, track records and evidence") -------------------------
 
 # The largest evidence file the log takes (stated in the README): the log is one file, copied whole by push,
@@ -348,6 +365,7 @@ EVENT_CLASSES: dict[str, type[Event]] = {
                               StatementVoided, FactAmended, SourceAmended, PartyRegistered, PartyAmended,
                               SettingChanged)
 }
+EVENT_CLASSES[VerdictGiven.TYPE] = VerdictGiven
 EVENT_CLASSES[EvidenceAttached.TYPE] = EvidenceAttached  # issue 16, kept apart so merges stay mechanical
 # The types issue 12 added: the analyst's corrections, amendments and party registrations.
 CORRECTION_TYPES = ("statement-voided", "fact-amended", "source-amended", "party-registered", "party-amended")

@@ -20,8 +20,10 @@ KEYS = {
     "publisher.name": "the organisation that publishes the fact checks (ClaimReview author and publisher)",
     "publisher.url": "the publisher's web site, an http(s) URL",
     "claimreview.url": "the URL of a fact's page, an http(s) URL with {fact} where the fact's id goes",
-    RATING_PREFIX + "FACT": "the analyst's rating of FACT until verdicts exist: " + ", ".join(RATINGS),
 }
+# ``claimreview.rating.FACT`` was the analyst's rating before verdicts (``verdict-given``) existed. Logs that hold
+# such settings stay readable (``check`` accepts the key), but nothing reads them any more and a new one is
+# refused (``Log.set_setting``): a rating is a verdict now, with its basis and its time.
 
 
 def check(key: str, value: str | None) -> None:

@@ -116,8 +116,17 @@ def view_line(request: ExportRequest) -> str:
 
 
 def overview(summaries: Iterable[Mapping[str, Any]]) -> Iterator[str]:
-    rows = ([f"[{b['fact']}](#{b['fact']})", b["status"], inline(b["label"])] for b in summaries)
-    return table(["Fact", "Status", "Label"], rows)
+    rows = ([f"[{b['fact']}](#{b['fact']})", b["status"], inline(b["label"]),
+             b["verdict"]["rating"] if b.get("verdict") else ""] for b in summaries)
+    return table(["Fact", "Status", "Label", "Verdict"], rows)
+
+
+def verdict_line(belief: Belief) -> str:
+    """The analyst's standing verdict: its rating, basis and time (beside the status, which it never changes)."""
+    verdict = belief.verdict
+    if verdict is None:
+        return "**Verdict:** none given"
+    return f"**Verdict:** {verdict.rating} (given {when(verdict.observed_at)}): {inline(verdict.basis)}"
 
 
 def parties_line(parties: Mapping[str, str], names: Mapping[str, PartyInfo] | None = None) -> str:
@@ -152,6 +161,8 @@ def describe(change: Change, sources: Mapping[str, SourceInfo]) -> str:
         return f"retraction{whose}"
     if event.TYPE == "source-amended":
         return f"amendment of source {sources[event.source].name}"  # type: ignore[attr-defined]
+    if event.TYPE == "verdict-given":
+        return f"verdict: {event.rating}"  # type: ignore[attr-defined]
     return event.TYPE.replace("-", " ")
 
 
@@ -172,6 +183,7 @@ def section(belief: Belief, history: list[Change], sources: Mapping[str, SourceI
             ) -> list[str]:
     lines = [f"## {belief.fact}", "", f"**Statement:** {inline(belief.statement)}", "",
              f"**Status:** {belief.status}", "", f"**Label:** {inline(belief.label)}", "",
+             verdict_line(belief), "",
              f"**Parties:** {parties_line(belief.parties, parties)}", "", *origins_lines(belief, sources),
              "### Standing statements", ""]
     if belief.standing:
@@ -225,7 +237,7 @@ def write(request: ExportRequest, stream: IO[str]) -> None:
 def register_exporters(register: Any) -> None:
     register(Exporter(
         name="markdown",
-        description="The report: per fact its status, label, standing statements and history (CommonMark).",
+        description="The report: per fact its status, label, verdict, standing statements and history (CommonMark).",
         extension="md",
         media_type="text/markdown; charset=utf-8",
         write=write,

@@ -227,6 +227,10 @@ class LogStore(abc.ABC):
         """The materialised beliefs (now), as ``status --json`` prints them."""
 
     @abc.abstractmethod
+    def verdict_facts(self) -> list[str]:
+        """The facts whose materialised belief (now) has a standing verdict, in id order."""
+
+    @abc.abstractmethod
     def projection_rows(self) -> dict[str, list[tuple]]:
         """Every projection row by table, for comparing the live tables with a rebuild."""
 

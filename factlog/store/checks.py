@@ -103,6 +103,9 @@ def locate(event: ev.Event, log: Lookups, merge: bool = False) -> tuple[str | No
         return locate_correction(event, log)
     if isinstance(event, ev.SettingChanged):
         return _locate_setting(event, log)
+    if isinstance(event, ev.VerdictGiven):
+        require(log, "facts", event.fact)  # the analyst's own finding: no source speaks in it
+        return event.fact, None, None
     if isinstance(event, ev.EvidenceAttached):
         return _locate_evidence(event, log, merge)
     raise InvalidInput(f"cannot append a {event.TYPE} event")
@@ -115,7 +118,8 @@ _WHAT = {"sources": "source", "facts": "fact", "parties": "party"}
 CLOCK_SKEW = dt.timedelta(minutes=5)
 # What the analyst dates: what a source said or withdrew (valid time), and amendments. Registrations and voids are
 # about the record itself.
-DATED = (ev.Statement, ev.Retract, ev.FactReworded, ev.FactAmended, ev.SourceAmended, ev.PartyAmended)
+DATED = (ev.Statement, ev.Retract, ev.FactReworded, ev.FactAmended, ev.SourceAmended, ev.PartyAmended,
+         ev.VerdictGiven)
 
 
 def refuse_future(event: ev.Event) -> None:
@@ -225,14 +229,16 @@ def locate_correction(event: ev.Event, log: Lookups) -> tuple[str | None, str | 
     return None, None, None
 
 
-def _locate_void(event: ev.StatementVoided, log: Lookups) -> tuple[str, str, str]:
+def _locate_void(event: ev.StatementVoided, log: Lookups) -> tuple[str, str | None, str]:
     found = log.statement_of(event.target)
     if found is None:
         raise NotFound(f"no event {event.target!r} in the log")
     kind, fact, source, _ = found
-    if (kind not in ev.STATEMENT_TYPES and kind != "retract") or fact is None or source is None:
-        raise InvalidInput(f"event {event.target} is a {kind}, not a statement or a retraction; only those can be"
-                           " voided (correct a registration with 'amend')")
+    # a verdict is the analyst's, not a source's: it has a fact and no source
+    said = (kind in ev.STATEMENT_TYPES or kind == "retract") and source is not None
+    if not (said or kind == ev.VerdictGiven.TYPE) or fact is None:
+        raise InvalidInput(f"event {event.target} is a {kind}, not a statement, a retraction or a verdict; only"
+                           " those can be voided (correct a registration with 'amend')")
     if is_voided(log, event.target):
         raise Conflict(f"event {event.target} is already voided")
     return fact, source, event.target

@@ -137,6 +137,18 @@ def _read_amended(seq: int, event_id: str, kind: str, recorded_at: Any, observed
     return _amended, args
 
 
+def _read_verdict(seq: int, event_id: str, kind: str, recorded_at: Any, observed_at: Any, values: dict,
+                  valid_at: dt.datetime | None) -> Step:
+    """A verdict has a valid time: ``--valid-at`` leaves out one given later."""
+    rating, basis = values["rating"], values["basis"]
+    if type(rating) is not str or type(basis) is not str or type(values["fact"]) is not str:
+        raise Unusual
+    said = _stored_time(observed_at)
+    if valid_at is not None and said > valid_at:
+        return None
+    return _verdict, (bl.VerdictRecord(event_id, seq, rating, basis, said, _stored_time(recorded_at)),)
+
+
 _AMENDED_LISTS = ("add_parties", "remove_parties", "add_tags", "remove_tags")
 
 
@@ -161,10 +173,14 @@ def _amended(state: bl.FactState | None, *args: Any) -> bl.FactState | None:
     return None if state is None else bl.fold_amended(state, *args)
 
 
+def _verdict(state: bl.FactState | None, verdict: bl.VerdictRecord) -> bl.FactState | None:
+    return None if state is None else bl.fold_verdict(state, verdict)
+
+
 _ROW_READERS: dict[str, Callable[..., Step]] = {
     **{kind: _read_statement for kind in ev.STATEMENT_TYPES},
     "retract": _read_retraction, "fact-opened": _read_opened, "fact-reworded": _read_reworded,
-    "statement-voided": _read_voided, "fact-amended": _read_amended,
+    "statement-voided": _read_voided, "fact-amended": _read_amended, "verdict-given": _read_verdict,
 }
 _VERSION_OF = {kind: ev.EVENT_CLASSES[kind].VERSION for kind in _ROW_READERS}
 _DATA_KEYS = {kind: frozenset(ev.data_fields(ev.EVENT_CLASSES[kind])) for kind in _ROW_READERS}

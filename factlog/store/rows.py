@@ -77,10 +77,10 @@ PARTY_KEYS = ("id", "name", "kind", "seq")
 
 
 def belief_row(belief: bl.Belief) -> tuple:
-    """The ``beliefs`` row of a belief."""
+    """The ``beliefs`` row of a belief (the standing verdict last: JSON text, or NULL)."""
     return (belief.fact, belief.statement, belief.status, belief.label, json.dumps(belief.parties),
             json.dumps(belief.sources), belief.updated_seq, belief.statement_count, len(belief.standing),
-            len(belief.withdrawn), *citation_columns(belief))
+            len(belief.withdrawn), verdict_text(belief.verdict), *citation_columns(belief))
 
 
 def citation_columns(belief: bl.Belief) -> tuple[int, str]:
@@ -89,21 +89,28 @@ def citation_columns(belief: bl.Belief) -> tuple[int, str]:
     return fields["independent_assertions"], json.dumps(fields["chains"])
 
 
+def verdict_text(verdict: bl.VerdictRecord | None) -> str | None:
+    """The ``verdict`` column of a beliefs row: ``verdict_fields`` as JSON, NULL for a fact without one."""
+    fields = bl.verdict_fields(verdict)
+    return None if fields is None else json.dumps(fields, ensure_ascii=False)
+
+
 def stance_rows(belief: bl.Belief) -> list[tuple]:
     """The ``stances`` rows of a belief: each source's standing statement."""
     return [(belief.fact, r.source, r.stance, r.type, r.event_id, format_time(r.observed_at), r.quote, r.url)
             for r in belief.standing]
 
 
-BELIEF_KEYS = ("fact", "statement", "status", "label", "parties", "sources", "updated_seq", "independent_assertions",
-               "chains")
+BELIEF_KEYS = ("fact", "statement", "status", "label", "parties", "sources", "updated_seq", "verdict",
+               "independent_assertions", "chains")
 
 
 def belief_dict(row: tuple) -> dict[str, Any]:
     """A stored ``beliefs`` row (``BELIEF_KEYS``) as ``status --json`` prints it."""
-    fact, statement, status, label, parties, sources, updated_seq, independent, chains = row
+    fact, statement, status, label, parties, sources, updated_seq, verdict, independent, chains = row
     return {"fact": fact, "statement": statement, "status": status, "label": label, "parties": json.loads(parties),
-            "sources": json.loads(sources), "updated_seq": updated_seq, "independent_assertions": independent,
+            "sources": json.loads(sources), "updated_seq": updated_seq,
+            "verdict": None if verdict is None else json.loads(verdict), "independent_assertions": independent,
             "chains": json.loads(chains)}
 
 

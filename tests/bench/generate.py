@@ -3,9 +3,11 @@
 The file looks like ``factlog export jsonl`` of a log that analysts built over months: about 200 sources of
 several parties and kinds registered first, then facts (one event in ten) opened over time, each drawing most
 of its statements in the weeks after it opened (a news cycle), a mix of every statement type, some rewordings,
-a few version-1 ``fact-opened`` events (upcast on read), and retractions of statements that still stand, never
-dated before the statement they withdraw; about one statement in five cites another source. Ids are UUIDv7 made from the recording time and a seeded generator,
-so the same seed and size always give the same bytes, and ``seq``, ``prev_hash`` and ``hash`` form the chain
+a few version-1 ``fact-opened`` events (upcast on read), retractions of statements that still stand, never
+dated before the statement they withdraw, and the analysts' verdicts on about one fact in ten (one event in a
+hundred), so that reads of a fact (``status FACT``) meet verdicts as they would in a real desk's log; about one
+statement in five cites another source. Ids are UUIDv7 made from the recording time and a seeded generator, so
+the same seed and size always give the same bytes, and ``seq``, ``prev_hash`` and ``hash`` form the chain
 factlog itself would compute.
 
     python tests/bench/generate.py 100000 -o /tmp/log.jsonl [--seed 6]
@@ -41,6 +43,7 @@ CITE_SHARE = 0.2  # statements that cite another source
 # Among events after the sources: what each one is (fact-opened is scheduled separately, one in ten).
 KIND_OF_EVENT = ("claim", "deny", "confirm", "decline", "retract", "fact-reworded")
 KIND_OF_EVENT_WEIGHTS = (50, 20, 10, 10, 5, 1)
+RATINGS = ("true", "mostly-true", "mixed", "mostly-false", "false", "unproven")
 
 
 def uuid7(millis: int, rng: random.Random) -> str:
@@ -186,6 +189,12 @@ class Generator:
             data["reason"] = self.sentence(3, 8)
         return {**self.envelope("fact-reworded"), "data": data}
 
+    def verdict(self) -> dict[str, Any]:
+        """An analyst's verdict on a fact in the news (given now: a verdict is never dated in the future)."""
+        fact = self.pick_fact()
+        data = {"fact": self.facts[fact]["id"], "rating": self.rng.choice(RATINGS), "basis": self.sentence(6, 16)}
+        return {**self.envelope("verdict-given"), "data": data}
+
     def contents(self) -> Iterator[dict[str, Any]]:
         """Each event's content, in log order."""
         sources = min(SOURCE_COUNT, max(1, self.size // 5))
@@ -194,6 +203,9 @@ class Generator:
         for position in range(sources, self.size):
             if not self.facts or position % 10 == 0:
                 yield self.fact_opened()
+                continue
+            if position % 100 == 5:  # one event in a hundred: a verdict on about one fact in ten
+                yield self.verdict()
                 continue
             kind = self.rng.choices(KIND_OF_EVENT, KIND_OF_EVENT_WEIGHTS)[0]
             record = None

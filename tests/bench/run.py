@@ -440,10 +440,14 @@ class Bench:
     def probe_fact(self, db: str, events: int | None = None) -> tuple[str, int]:
         """A fact late in the log with ``events`` events (default: the median count); and its last event's seq.
 
-        The big and the small log are probed with the same count, so both answers fold the same amount."""
+        The big and the small log are probed with the same count, so both answers fold the same amount. A fact
+        with a verdict is preferred, so that the answer reads a verdict too (issue 16)."""
         conn = sqlite3.connect(self.path(db))
-        counts = conn.execute("SELECT fact, count(*), max(seq) FROM events WHERE fact IS NOT NULL GROUP BY fact"
-                              " ORDER BY max(seq)").fetchall()
+        rated = " AND fact IN (SELECT fact FROM events WHERE type = 'verdict-given')"
+        counts = conn.execute("SELECT fact, count(*), max(seq) FROM events WHERE fact IS NOT NULL" + rated +
+                              " GROUP BY fact ORDER BY max(seq)").fetchall() or conn.execute(
+            "SELECT fact, count(*), max(seq) FROM events WHERE fact IS NOT NULL GROUP BY fact"
+            " ORDER BY max(seq)").fetchall()
         conn.close()
         wanted = events if events is not None else statistics.median_low([count for _, count, _ in counts])
         fact, _, last = min(reversed(counts), key=lambda row: abs(row[1] - wanted))

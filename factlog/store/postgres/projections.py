@@ -15,14 +15,15 @@ INSERT_SOURCE = "INSERT INTO sources (log, id, name, kind, party, reliability, u
 INSERT_FACT = ("INSERT INTO facts (log, id, statement, parties, tags, occurred_at, opened_seq)"
                " VALUES (%s,%s,%s,%s,%s,%s,%s)")
 BELIEF_COLUMNS = ("fact, statement, status, label, parties, sources, updated_seq, statement_count, standing_count,"
-                  " withdrawn_count, independent_assertions, chains")
-INSERT_BELIEF = f"INSERT INTO beliefs (log, {BELIEF_COLUMNS}) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+                  " withdrawn_count, verdict, independent_assertions, chains")
+INSERT_BELIEF = f"INSERT INTO beliefs (log, {BELIEF_COLUMNS}) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
 UPSERT_BELIEF = INSERT_BELIEF + (
     " ON CONFLICT (log, fact) DO UPDATE SET statement = excluded.statement, status = excluded.status,"
     " label = excluded.label, parties = excluded.parties, sources = excluded.sources,"
     " updated_seq = excluded.updated_seq, statement_count = excluded.statement_count,"
     " standing_count = excluded.standing_count, withdrawn_count = excluded.withdrawn_count,"
-    " independent_assertions = excluded.independent_assertions, chains = excluded.chains"
+    " verdict = excluded.verdict, independent_assertions = excluded.independent_assertions,"
+    " chains = excluded.chains"
 )
 STANCE_COLUMNS = "fact, source, stance, type, event_id, observed_at, quote, url"
 INSERT_STANCE = f"INSERT INTO stances (log, {STANCE_COLUMNS}) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)"

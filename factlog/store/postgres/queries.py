@@ -45,7 +45,9 @@ def event_filter(log: str, clock: Clock, where: EventFilter | None = None, **equ
         params.append(format_time(clock.as_of))
     if clock.valid_at is not None:
         # registrations always count in valid time; only what sources said is filtered
-        clauses.append("(type NOT IN ('claim','confirm','deny','decline','retract') OR observed_at <= %s)")
+        # (and the analyst's verdicts, which have a valid time too)
+        clauses.append("(type NOT IN ('claim','confirm','deny','decline','retract','verdict-given')"
+                       " OR observed_at <= %s)")
         params.append(format_time(clock.valid_at))
     return " AND ".join(clauses), params
 
@@ -119,7 +121,7 @@ def event_rows(conn: psycopg.Connection, where: str, params: Sequence[Any], limi
 
 # What valid time filters (``beliefs.in_valid_time``): what sources said; the partial index m008_valid_time made
 # on (log, fact, observed_at) has this WHERE, which the planner needs to find in a query to use it.
-SAID_IN_VALID_TIME = "type IN ('claim','confirm','deny','decline','retract')"
+SAID_IN_VALID_TIME = "type IN ('claim','confirm','deny','decline','retract','verdict-given')"
 SAID_AFTER = f"SELECT fact FROM events WHERE log = %s AND {SAID_IN_VALID_TIME} AND observed_at > %s"
 
 

@@ -93,6 +93,10 @@ M004_PARTIES = [
     "CREATE INDEX events_who ON events (log, type, seq) WHERE fact IS NULL",
 ]
 
+M005_VERDICTS = [
+    # issue 16: the beliefs' standing verdict (JSON text, NULL for none); no log before it holds a verdict event
+    f"ALTER TABLE beliefs ADD COLUMN verdict {T}",
+]
 M006_CITATIONS = [
     # issue 16, cited-source chains (as SQLite's m010): no statement cited anyone before this step, so each
     # standing assertion is its own origin and the new columns are filled exactly from the stances
@@ -123,7 +127,7 @@ M008_VALID_TIME = [
     # issue 14: what sources said, by fact and said-at time: ``status --valid-at T`` folds only the facts with
     # something said after T (the WHERE must stay ``queries.SAID_IN_VALID_TIME``)
     "CREATE INDEX events_said ON events (log, fact, observed_at)"
-    " WHERE type IN ('claim','confirm','deny','decline','retract')",
+    " WHERE type IN ('claim','confirm','deny','decline','retract','verdict-given')",
 ]
 
 STEPS: tuple[tuple[str, list[str]], ...] = (
@@ -131,6 +135,7 @@ STEPS: tuple[tuple[str, list[str]], ...] = (
     ("m002_projections", M002_PROJECTIONS),
     ("m003_search", M003_SEARCH),
     ("m004_parties", M004_PARTIES),
+    ("m005_verdicts", M005_VERDICTS),
     ("m006_citations", M006_CITATIONS),
     ("m007_evidence", M007_EVIDENCE),
     ("m008_valid_time", M008_VALID_TIME),

@@ -306,6 +306,10 @@ class PostgresStore(LogStore):
         for row in rows.fetchall():
             yield belief_dict(row)
 
+    def verdict_facts(self) -> list[str]:
+        sql = "SELECT fact FROM beliefs WHERE log = %s AND verdict IS NOT NULL ORDER BY fact"
+        return [row[0] for row in self.conn.execute(sql, (self.log,)).fetchall()]
+
     def projection_rows(self) -> dict[str, list[tuple]]:
         """Every projection row of this log (without the log column), for comparing the live tables with a rebuild."""
         return {

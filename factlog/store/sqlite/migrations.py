@@ -125,6 +125,16 @@ def m008_projection_foreign_keys(db: sqlite_utils.Database) -> None:
     create_projection_tables(db)
 
 
+def m009_verdicts(db: sqlite_utils.Database) -> None:
+    """Issue 16: the ``verdict`` column of the beliefs (the analyst's standing verdict, JSON text). A log from
+    before it holds no verdict event, so NULL is what a rebuild would write; a log that holds verdicts needs
+    this step, so an older factlog refuses it as newer. The views that show it are made again by m010, which
+    adds the columns they also name."""
+    from .schema import add_verdict_column
+
+    add_verdict_column(db)
+
+
 def m010_citations(db: sqlite_utils.Database) -> None:
     """Issue 16, cited-source chains: the beliefs table's ``independent_assertions`` and ``chains``, and the views
     that show them (and each statement's ``cites``). A log that holds a ``cites`` needs this step, so an older
@@ -146,6 +156,7 @@ def m013_append_pages(db: sqlite_utils.Database) -> None:
     rebuild_index(db.conn)
     db.execute("UPDATE projection_state SET last_seq = NULL WHERE name = 'beliefs'"
                " AND last_seq = (SELECT max(seq) FROM events)")
+
 
 # Issue 16: evidence files, insert-only as the events are. One statement each (see NO_OVERWRITE_V2_SQL).
 EVIDENCE_SQL = (
@@ -175,15 +186,16 @@ def m011_evidence(db: sqlite_utils.Database) -> None:
     for sql in EVIDENCE_SQL:
         db.execute(sql)
 
+
 def m012_valid_time(db: sqlite_utils.Database) -> None:
-    """Issue 14: what sources said (statements and retractions), indexed by fact and said-at time. ``status
+    """Issue 14: what sources said (statements and retractions) and the analyst's verdicts, indexed by fact and said-at time. ``status
     --valid-at T`` folds only the facts with something said after T and reads the others' stored beliefs; this
     index finds those facts without reading the events table. Its WHERE must stay the text of
     ``queries.SAID_IN_VALID_TIME``, else SQLite does not use it."""
     db.execute("CREATE INDEX IF NOT EXISTS idx_events_said ON events (fact, observed_at)"
-               " WHERE type IN ('claim','confirm','deny','decline','retract')")
+               " WHERE type IN ('claim','confirm','deny','decline','retract','verdict-given')")
     db.execute("CREATE INDEX IF NOT EXISTS idx_events_unsaid ON events (fact, seq)"
-               " WHERE type NOT IN ('claim','confirm','deny','decline','retract')")
+               " WHERE type NOT IN ('claim','confirm','deny','decline','retract','verdict-given')")
 
 
 STEPS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
@@ -195,6 +207,7 @@ STEPS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("m006_chain_link", m006_chain_link),
     ("m007_parties", m007_parties),
     ("m008_projection_foreign_keys", m008_projection_foreign_keys),
+    ("m009_verdicts", m009_verdicts),
     ("m010_citations", m010_citations),
     ("m011_evidence", m011_evidence),
     ("m012_valid_time", m012_valid_time),

@@ -14,14 +14,15 @@ from ..rows import fact_row, opened_fact_row, source_row
 INSERT_SOURCE = "INSERT INTO sources (id, name, kind, party, reliability, url, seq) VALUES (?,?,?,?,?,?,?)"
 INSERT_FACT = "INSERT INTO facts (id, statement, parties, tags, occurred_at, opened_seq) VALUES (?,?,?,?,?,?)"
 BELIEF_COLUMNS = ("fact, statement, status, label, parties, sources, updated_seq, statement_count, standing_count,"
-                  " withdrawn_count, independent_assertions, chains")
-INSERT_BELIEF = f"INSERT INTO beliefs ({BELIEF_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+                  " withdrawn_count, verdict, independent_assertions, chains")
+INSERT_BELIEF = f"INSERT INTO beliefs ({BELIEF_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 UPSERT_BELIEF = INSERT_BELIEF + (
     " ON CONFLICT (fact) DO UPDATE SET statement = excluded.statement, status = excluded.status,"
     " label = excluded.label, parties = excluded.parties, sources = excluded.sources,"
     " updated_seq = excluded.updated_seq, statement_count = excluded.statement_count,"
     " standing_count = excluded.standing_count, withdrawn_count = excluded.withdrawn_count,"
-    " independent_assertions = excluded.independent_assertions, chains = excluded.chains"
+    " verdict = excluded.verdict, independent_assertions = excluded.independent_assertions,"
+    " chains = excluded.chains"
 )
 INSERT_STANCE = ("INSERT INTO stances (fact, source, stance, type, event_id, observed_at, quote, url)"
                  " VALUES (?,?,?,?,?,?,?,?)")

@@ -46,7 +46,9 @@ def event_filter(clock: Clock, where: EventFilter | None = None, **equal: Any) -
         params.append(format_time(clock.as_of))
     if clock.valid_at is not None:
         # registrations always count in valid time; only what sources said is filtered
-        clauses.append("(type NOT IN ('claim','confirm','deny','decline','retract') OR observed_at <= ?)")
+        # (and the analyst's verdicts, which have a valid time too)
+        clauses.append("(type NOT IN ('claim','confirm','deny','decline','retract','verdict-given')"
+                       " OR observed_at <= ?)")
         params.append(format_time(clock.valid_at))
     return " AND ".join(clauses), params
 
@@ -107,8 +109,8 @@ def event_rows(conn: sqlite3.Connection, where: str, params: Sequence[Any], limi
 
 # What valid time filters (``beliefs.in_valid_time``): what sources said, and everything else. The same texts as
 # the WHERE of the partial indexes ``m012_valid_time`` made, which SQLite uses only for a query with that very term.
-SAID_IN_VALID_TIME = "type IN ('claim','confirm','deny','decline','retract')"
-NOT_SAID = "type NOT IN ('claim','confirm','deny','decline','retract')"
+SAID_IN_VALID_TIME = "type IN ('claim','confirm','deny','decline','retract','verdict-given')"
+NOT_SAID = "type NOT IN ('claim','confirm','deny','decline','retract','verdict-given')"
 SAID_AFTER = f"SELECT fact FROM events WHERE {SAID_IN_VALID_TIME} AND observed_at > ?"
 
 

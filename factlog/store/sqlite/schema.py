@@ -27,6 +27,7 @@ def create_projection_tables(db: sqlite_utils.Database, indexes: bool = True) ->
         {
             "fact": str, "statement": str, "status": str, "label": str, "parties": str, "sources": str,
             "updated_seq": int, "statement_count": int, "standing_count": int, "withdrawn_count": int,
+            "verdict": str,
             **CITATION_COLUMNS,
         },
         pk="fact",
@@ -61,6 +62,12 @@ def add_citation_columns(db: sqlite_utils.Database) -> None:
         beliefs.add_column(name, type_)
     db.execute("UPDATE beliefs SET chains = '{}', independent_assertions = (SELECT count(*) FROM stances"
                " WHERE stances.fact = beliefs.fact AND stances.stance = 'asserts')")
+
+
+def add_verdict_column(db: sqlite_utils.Database) -> None:
+    """Issue 16: the beliefs' standing verdict (JSON text, NULL for none), unless the table has it already."""
+    if "verdict" not in db.table("beliefs").columns_dict:
+        db.execute("ALTER TABLE beliefs ADD COLUMN verdict TEXT")
 
 
 def create_parties_table(db: sqlite_utils.Database) -> None:

@@ -310,6 +310,10 @@ class SQLiteStore(LogStore):
         for row in rows:
             yield belief_dict(row)
 
+    def verdict_facts(self) -> list[str]:
+        sql = "SELECT fact FROM beliefs WHERE verdict IS NOT NULL ORDER BY fact"
+        return [row[0] for row in self.conn.execute(sql)]
+
     def projection_rows(self) -> dict[str, list[tuple]]:
         """Every projection row, for comparing the live tables with a rebuild."""
         from .schema import PROJECTION_TABLES

@@ -39,6 +39,7 @@ FROM events AS e""",
     "beliefs_view": """
 SELECT
   b.fact, b.statement, b.status, b.label,
+  json_extract(b.verdict, '$.rating') AS verdict, json_extract(b.verdict, '$.basis') AS verdict_basis,
   (SELECT group_concat(p.key || ': ' || p.value, '; ') FROM json_each(b.parties) AS p) AS party_stances,
   (SELECT group_concat(s.key || ': ' || s.value, '; ') FROM json_each(b.sources) AS s) AS source_stances,
   f.occurred_at, f.tags,

@@ -37,7 +37,11 @@ def plugin():
 
 @pytest.fixture
 def seed_log(tmp_path) -> Path:
-    """A copy of the seed log, named as a desk would name it."""
+    """A copy of the seed log, named as a desk would name it, opened once by factlog (as a desk would have): a
+    seed written before the latest schema step is migrated to it."""
+    from factlog import open_log
+
     path = tmp_path / "belgorod.db"
     shutil.copyfile(SEED, path)
+    open_log(path).close()
     return path

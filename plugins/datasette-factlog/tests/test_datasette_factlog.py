@@ -65,6 +65,18 @@ def test_every_table_page_has_rows_and_its_descriptions(seed_log):
     assert "projection_state" not in index and "_sqlite_migrations" not in index  # bookkeeping hidden
 
 
+def test_the_verdict_is_beside_the_label(seed_log):
+    invoke(seed_log, "verdict", "belgorod-tochka-u", "mostly-false", "--basis", "no imagery of a Tochka-U")
+    answers = fetch(["/belgorod/beliefs_view.json?_shape=array", "/belgorod/beliefs_view.json?_facet=verdict"],
+                    seed_log)
+    by_fact = {row["fact"]: row for row in rows(answers["/belgorod/beliefs_view.json?_shape=array"])}
+    assert (by_fact["belgorod-tochka-u"]["verdict"], by_fact["belgorod-tochka-u"]["verdict_basis"]) == (
+        "mostly-false", "no imagery of a Tochka-U")
+    assert all(row["verdict"] is None for fact, row in by_fact.items() if fact != "belgorod-tochka-u")
+    facet = rows(answers["/belgorod/beliefs_view.json?_facet=verdict"])["facet_results"]["verdict"]["results"]
+    assert {row["value"]: row["count"] for row in facet} == {"mostly-false": 1}
+
+
 def test_facets_count_what_factlog_says(seed_log):
     paths = {
         "status": "/belgorod/beliefs_view.json",

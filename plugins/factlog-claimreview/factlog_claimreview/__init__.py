@@ -1,4 +1,5 @@
-"""factlog-claimreview: the facts the analyst rated, as schema.org ``ClaimReview`` in JSON-LD, ready to publish.
+"""factlog-claimreview: the facts the analyst gave a verdict, as schema.org ``ClaimReview`` in JSON-LD, ready to
+publish.
 
 The output is a JSON array with one self-contained ``ClaimReview`` object (its own ``@context``) per rated fact,
 in fact order, so it can be split into one ``<script type="application/ld+json">`` block per fact page. It
@@ -10,10 +11,16 @@ publishing organisation as ``author`` and ``publisher``.
 Where the values come from (all from the log; no clock reading, so the same log gives the same bytes):
 - the log's settings (``factlog config set``): ``publisher.name``, ``publisher.url``, ``claimreview.url``
   (``{fact}`` is replaced by the fact's id), read as they are now whatever the view;
-- the rating: ``claimreview.rating.FACT`` (true, mostly-true, mixed, mostly-false, false, unproven) until the
-  analyst's verdicts exist. A fact without a rating is not exported (a note on stderr names them): the status
-  label says what sources said, not what the fact-checker concluded, so it is never turned into a rating;
-- ``reviewBody``: the fact's status label in the view asked for (who claimed, confirmed, denied it).
+- the rating: the fact's standing verdict (``factlog verdict FACT RATING --basis TEXT``: the latest not voided,
+  by the time it was given, in the view asked for). ``reviewRating`` has ``ratingValue`` 5 (true) .. 1 (false)
+  with ``bestRating`` 5 and ``worstRating`` 1, and ``alternateName`` the rating in words; ``unproven`` has no
+  place on that scale, so it has only ``alternateName`` "Unproven" (what Google's fact-check markup requires:
+  ``alternateName``; ``ratingValue`` is recommended, not required). A fact without a verdict is not exported (a
+  note on stderr names them): the status label says what sources said, not what the fact-checker concluded, so
+  it is never turned into a rating. (The ``claimreview.rating.FACT`` settings of factlog before verdicts are no
+  longer read.);
+- ``reviewBody``: the verdict's basis; ``description``: the fact's status label in the view asked for (who
+  claimed, confirmed, denied it); ``datePublished``: the day the verdict was given (its valid time).
 """
 
 from __future__ import annotations
@@ -25,11 +32,11 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from factlog import hookimpl
-from factlog.beliefs import Belief, Change, PartyInfo, SourceInfo, StatementRecord, display_name
+from factlog.beliefs import Belief, Change, PartyInfo, SourceInfo, StatementRecord, VerdictRecord, display_name
 from factlog.errors import InvalidInput
 from factlog.exporting import Exporter, ExportRequest
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 CONTEXT = "https://schema.org"
 # Who a source is, by its kind. An official speaks for an institution (a ministry, a government); agencies,
@@ -40,33 +47,32 @@ PERSON_KINDS = frozenset({"journalist", "witness", "anonymous"})
 # The rating scale of DESIGN's verdicts: ClaimReview's 1 (worst) .. 5 (best); unproven has no number.
 RATINGS = {"true": (5, "True"), "mostly-true": (4, "Mostly true"), "mixed": (3, "Mixed"),
            "mostly-false": (2, "Mostly false"), "false": (1, "False"), "unproven": (None, "Unproven")}
-RATING_PREFIX = "claimreview.rating."
 REQUIRED_SETTINGS = ("publisher.name", "claimreview.url")
 
 
 def write(request: ExportRequest, stream: IO[str]) -> None:
-    """A JSON array of ClaimReview objects, one per rated fact, streamed fact by fact."""
+    """A JSON array of ClaimReview objects, one per fact with a verdict, streamed fact by fact."""
     settings = request.settings()
-    ratings = {key[len(RATING_PREFIX):]: event for key, event in settings.items() if key.startswith(RATING_PREFIX)}
     sources = request.sources()
-    publisher = publisher_of(settings) if ratings else None  # refused before a byte is written
+    publisher: dict[str, Any] | None = None
     unrated: list[str] = []
     parties = request.parties()
-    stream.write("[")
-    separator = "\n"
+    separator = None
     for belief in request.beliefs():
-        rating = ratings.get(belief.fact)
-        if rating is None:
+        if belief.verdict is None:
             unrated.append(belief.fact)
             continue
-        review = claim_review(belief, sources, request.history(belief.fact), rating, publisher or {},
+        if publisher is None:  # the first verdict: missing settings are refused before a byte is written
+            publisher = publisher_of(settings)
+            stream.write("[")
+        review = claim_review(belief, sources, request.history(belief.fact), belief.verdict, publisher,
                               settings["claimreview.url"].value or "", parties)
-        stream.write(separator + json.dumps(review, ensure_ascii=False, allow_nan=False))
+        stream.write((separator or "\n") + json.dumps(review, ensure_ascii=False, allow_nan=False))
         separator = ",\n"
-    stream.write("\n]\n")
+    stream.write("\n]\n" if separator else "[\n]\n")
     if unrated:
-        request.note(f"{len(unrated)} fact(s) without a rating left out of the ClaimReview export: "
-                     f"{', '.join(unrated)}; rate one with 'factlog config set {RATING_PREFIX}FACT RATING'")
+        request.note(f"{len(unrated)} fact(s) without a verdict left out of the ClaimReview export: "
+                     f"{', '.join(unrated)}; give one with 'factlog verdict FACT RATING --basis TEXT'")
 
 
 def publisher_of(settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -81,25 +87,26 @@ def publisher_of(settings: Mapping[str, Any]) -> dict[str, Any]:
     return node
 
 
-def claim_review(belief: Belief, sources: Mapping[str, SourceInfo], history: list[Change], rating: Any,
+def claim_review(belief: Belief, sources: Mapping[str, SourceInfo], history: list[Change], verdict: VerdictRecord,
                  publisher: dict[str, Any], page: str, parties: Mapping[str, PartyInfo] | None = None
                  ) -> dict[str, Any]:
-    """One fact's ClaimReview: the statement, the analyst's rating, who asserts it and where."""
+    """One fact's ClaimReview: the statement, the analyst's verdict, who asserts it and where."""
     review: dict[str, Any] = {
         "@context": CONTEXT,
         "@type": "ClaimReview",
         "identifier": belief.fact,
         "url": page.replace("{fact}", belief.fact),
         "claimReviewed": belief.statement,
-        "reviewRating": rating_node(rating.value),
-        "reviewBody": belief.label,
+        "reviewRating": rating_node(verdict.rating),
+        "reviewBody": verdict.basis,
+        "description": belief.label,
         "itemReviewed": claim(belief, sources, parties),
         "author": publisher,
         "publisher": publisher,
-        # published when the analyst rated it; modified by a later change of what sources said
-        "datePublished": day(rating.recorded_at),
+        # published when the analyst gave the verdict; modified by a later change of what sources said
+        "datePublished": day(verdict.observed_at),
     }
-    changed = max([rating.recorded_at] + [change.event.recorded_at for change in history])
+    changed = max([verdict.recorded_at] + [change.event.recorded_at for change in history])
     review["dateModified"] = iso(changed)
     return review
 

@@ -31,27 +31,30 @@ AGENT_TYPES = {"official": "Organization", "agency": "Organization", "media": "O
                "anonymous": "Person"}
 
 
-def publish(log_path, ratings=None) -> dict[str, str]:
-    """Apply the publisher settings and rate every fact (or ``ratings``) with ``factlog config set``."""
+def publish(log_path, ratings=None, at=None) -> dict[str, str]:
+    """Apply the publisher settings and give every fact (or those of ``ratings``) a verdict with
+    ``factlog verdict`` (given ``at`` that time, if given)."""
     for key, value in SETTINGS.items():
         invoke(log_path, "config", "set", key, value, "--quiet")
     if ratings is None:
         facts = [row["id"] for row in json.loads(invoke(log_path, "fact", "list", "--json"))]
         ratings = {fact: SCALE[index % len(SCALE)] for index, fact in enumerate(facts)}
     for fact, rating in ratings.items():
-        invoke(log_path, "config", "set", f"claimreview.rating.{fact}", rating, "--quiet")
+        invoke(log_path, "verdict", fact, rating, "--basis", f"the desk's finding on {fact}", "--quiet",
+               *(["--at", at] if at else []))
     return ratings
 
 
 def parse_claimreview(data: bytes) -> list[dict]:
-    """Per fact what the ClaimReview says, in the shared suite's terms (reviewBody is the status label)."""
+    """Per fact what the ClaimReview says, in the shared suite's terms (description is the status label)."""
     return [{"fact": review["identifier"], "statement": review["claimReviewed"],
-             "status": review["reviewBody"].split(":")[0], "label": review["reviewBody"]}
+             "status": review["description"].split(":")[0], "label": review["description"]}
             for review in strict_json(data)]
 
 
 class TestClaimReviewSuite(ExporterSuite):
-    """The shared suite, on logs whose facts are all rated (an unrated fact is not exported)."""
+    """The shared suite, on logs whose facts all have a verdict (a fact without one is not exported). The
+    verdicts are dated before the sample's statements, so the earlier views still hold them."""
 
     format_name = "claimreview"
     parse = staticmethod(parse_claimreview)
@@ -62,7 +65,7 @@ class TestClaimReviewSuite(ExporterSuite):
     def test_reads_back_at_an_earlier_moment(self, tmp_path):
         log_path = rated(tmp_path / "sample.db")
         check_exporter(self.format_name, self.parse, log_path, "--valid-at", "2022-03-30T06:00:00+00:00")
-        check_exporter(self.format_name, self.parse, log_path, "--at-seq", "20")
+        # (before the verdicts were recorded no fact is published: test_a_voided_verdict... looks at --at-seq)
 
     def test_hostile_text_reads_back(self, tmp_path):
         check_exporter(self.format_name, self.parse, rated(tmp_path / "hostile.db", hostile=True))
@@ -70,7 +73,7 @@ class TestClaimReviewSuite(ExporterSuite):
 
 def rated(path, hostile=False):
     log_path = build_sample_log(path, hostile=hostile)
-    publish(log_path)
+    publish(log_path, at="2022-03-29T00:00:00+00:00")
     return log_path
 
 
@@ -118,7 +121,8 @@ def test_every_required_property_on_the_seed_log(seed):
         assert review["@context"] == "https://schema.org" and review["@type"] == "ClaimReview"
         assert review["url"] == PAGE.replace("{fact}", fact)
         assert review["claimReviewed"] == facts[fact]["statement"]
-        assert review["reviewBody"] == facts[fact]["label"]
+        assert review["description"] == facts[fact]["label"]
+        assert review["reviewBody"] == facts[fact]["verdict"]["basis"] == f"the desk's finding on {fact}"
         expected_rating = {"@type": "Rating", "alternateName": NAMES[rating]}
         if rating in NUMBERS:
             expected_rating.update(ratingValue=NUMBERS[rating], bestRating=5, worstRating=1)
@@ -228,46 +232,59 @@ def check_terms(node, domains, parents):
         check_terms(value, domains, parents)
 
 
-def test_only_rated_facts_and_a_note_names_the_rest(seed):
+def test_only_facts_with_a_verdict_and_a_note_names_the_rest(seed):
     publish(seed, {"belgorod-tochka-u": "mostly-false"})
     result = CliRunner().invoke(cli, ["--db", str(seed), "export", "claimreview"])
     assert result.exit_code == 0, result.output
     [review] = strict_json(result.stdout_bytes)
-    assert review["identifier"] == "belgorod-tochka-u" and review["reviewRating"]["ratingValue"] == 2
-    assert result.stderr.startswith("Note: 7 fact(s) without a rating left out")
+    assert review["identifier"] == "belgorod-tochka-u" and review["reviewRating"] == {
+        "@type": "Rating", "alternateName": "Mostly false", "ratingValue": 2, "bestRating": 5, "worstRating": 1}
+    assert result.stderr.startswith("Note: 7 fact(s) without a verdict left out")
     assert "belgorod-explosion" in result.stderr and "belgorod-tochka-u" not in result.stderr
 
 
-def test_a_rating_unset_is_gone_and_the_latest_counts(seed):
+def test_a_voided_verdict_is_gone_and_the_latest_by_its_time_counts(seed):
     publish(seed, {"belgorod-tochka-u": "false", "putin-may-escalate": "true"})
-    invoke(seed, "config", "set", "claimreview.rating.belgorod-tochka-u", "mixed")
-    invoke(seed, "config", "unset", "claimreview.rating.putin-may-escalate")
+    invoke(seed, "verdict", "belgorod-tochka-u", "mixed", "--basis", "new imagery")
+    # given later but dated earlier: the verdict given last in the world still counts
+    invoke(seed, "verdict", "belgorod-tochka-u", "true", "--basis", "old note", "--at", "2022-04-01T00:00Z")
+    [voided] = [r for r in json.loads(invoke(seed, "log", "--type", "verdict-given", "--json"))
+                if r["data"]["fact"] == "putin-may-escalate"]
+    invoke(seed, "void", voided["id"], "--reason", "rated the wrong fact")
     reviews = strict_json(export(seed, "claimreview"))
-    assert [(r["identifier"], r["reviewRating"]["alternateName"]) for r in reviews] == [
-        ("belgorod-tochka-u", "Mixed")]
+    assert [(r["identifier"], r["reviewRating"]["alternateName"], r["reviewBody"]) for r in reviews] == [
+        ("belgorod-tochka-u", "Mixed", "new imagery")]
+    # the view before the void still publishes what the log held then
+    earlier = strict_json(export(seed, "claimreview", "--at-seq", str(voided["seq"])))
+    assert [r["identifier"] for r in earlier] == ["belgorod-tochka-u", "putin-may-escalate"]
 
 
-def test_no_ratings_no_reviews_and_no_settings_needed(seed):
+def test_unproven_has_a_name_and_no_number(seed):
+    publish(seed, {"belgorod-tochka-u": "unproven"})
+    [review] = strict_json(export(seed, "claimreview"))
+    assert review["reviewRating"] == {"@type": "Rating", "alternateName": "Unproven"}
+
+
+def test_no_verdicts_no_reviews_and_no_settings_needed(seed):
     result = CliRunner().invoke(cli, ["--db", str(seed), "export", "claimreview"])
     assert result.exit_code == 0 and strict_json(result.stdout_bytes) == []
-    assert "8 fact(s) without a rating" in result.stderr
+    assert "8 fact(s) without a verdict" in result.stderr
 
 
-def test_ratings_without_the_publisher_settings_are_one_error_and_no_output(seed):
-    invoke(seed, "config", "set", "claimreview.rating.belgorod-tochka-u", "false")
+def test_verdicts_without_the_publisher_settings_are_one_error_and_no_output(seed):
+    invoke(seed, "verdict", "belgorod-tochka-u", "false", "--basis", "b")
     result = CliRunner().invoke(cli, ["--db", str(seed), "export", "claimreview"])
     assert result.exit_code == 1 and result.stdout == ""
     [line] = result.stderr.splitlines()
     assert line.startswith("Error:") and "publisher.name" in line and "claimreview.url" in line
 
 
-def test_date_published_is_when_the_analyst_rated_not_now(sample, reviews):
-    settings = [r for r in json.loads(invoke(sample, "log", "--type", "setting-changed", "--json"))]
-    rated_at = {r["data"]["key"].rsplit(".", 1)[-1]: r["recorded_at"] for r in settings}
+def test_date_published_is_when_the_verdict_was_given_not_now(sample, reviews):
+    verdicts = {r["data"]["fact"]: r for r in json.loads(invoke(sample, "log", "--type", "verdict-given", "--json"))}
     for fact, review in reviews.items():
-        assert review["datePublished"] == dt.datetime.fromisoformat(rated_at[fact]).date().isoformat()
+        assert review["datePublished"] == "2022-03-29"  # the verdict's own time (--at), not when it was typed
         last = json.loads(invoke(sample, "history", fact, "--json"))[-1]["recorded_at"]
-        modified = max(dt.datetime.fromisoformat(last), dt.datetime.fromisoformat(rated_at[fact]))
+        modified = max(dt.datetime.fromisoformat(last), dt.datetime.fromisoformat(verdicts[fact]["recorded_at"]))
         assert dt.datetime.fromisoformat(review["dateModified"]) == modified.replace(microsecond=0)
 
 
@@ -289,7 +306,7 @@ def test_authors_and_appearances_are_the_asserting_statements(sample, reviews):
 
 def test_a_retracted_claim_still_names_who_made_it(reviews):
     review = reviews["belgorod-second-blast"]
-    assert review["reviewBody"].startswith("retracted")
+    assert review["description"].startswith("retracted")
     assert [a["identifier"] for a in as_list(review["itemReviewed"]["author"])] == ["tass"]
 
 
@@ -303,7 +320,7 @@ def test_hostile_text_stays_data_and_only_web_links_are_published(tmp_path):
     status = {row["fact"]: row for row in json.loads(invoke(log_path, "status", "--json"))}
     for review in reviews:  # exactly, not just up to whitespace
         assert review["claimReviewed"] == status[review["identifier"]]["statement"]
-        assert review["reviewBody"] == status[review["identifier"]]["label"]
+        assert review["description"] == status[review["identifier"]]["label"]
 
 
 def test_only_the_beliefs_view(sample):
@@ -335,10 +352,10 @@ def test_the_installed_command_line_end_to_end(seed):
 
     for key, value in SETTINGS.items():
         factlog("config", "set", key, value)
-    factlog("config", "set", "claimreview.rating.russia-refocus-donbas", "true")
+    factlog("verdict", "russia-refocus-donbas", "true", "--basis", "Russian forces left the Kyiv region")
     assert factlog("config", "get", "publisher.name").stdout == "Belgorod Desk\n"
     listed = json.loads(factlog("config", "list", "--json").stdout)
-    assert {row["key"] for row in listed} == {*SETTINGS, "claimreview.rating.russia-refocus-donbas"}
+    assert {row["key"] for row in listed} == {*SETTINGS}
     bad = factlog("config", "set", "publisher.url", "javascript:alert(1)", code=1)
     assert bad.stderr.startswith("Error:") and len(bad.stderr.splitlines()) == 1
     [review] = json.loads(factlog("export", "claimreview").stdout)

@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 import attrs
 
 from factlog import hookimpl
-from factlog.beliefs import Belief, PartyInfo, SourceInfo, StatementRecord, display_name, origin_of, unvoided
+from factlog.beliefs import (Belief, PartyInfo, SourceInfo, StatementRecord, VerdictRecord, display_name, origin_of,
+                             unvoided)
 from factlog.exporting import Exporter, ExportRequest
 
 from . import timeline as tl
@@ -49,6 +50,12 @@ td, .statement, .label { unicode-bidi: isolate; }
 .stance-confirmed, .stance-asserts { background: #1a7f37; } .stance-denied, .stance-denies { background: #cf222e; }
 .stance-split { background: #8250df; } .stance-declined, .stance-declines { background: #57606a; }
 .stance-unconfirmed { background: #eaeef2; color: #424a53; }
+.verdict { margin: .4rem 0; }
+.rating { display: inline-block; padding: 0 .45rem; border-radius: .2rem; color: #fff; font-size: .85rem;
+          font-weight: 600; }
+.rating-true { background: #116329; } .rating-mostly-true { background: #4d8f2a; }
+.rating-mixed { background: #7d4e00; } .rating-mostly-false { background: #d2501e; }
+.rating-false { background: #a40e26; } .rating-unproven { background: #6639ba; }
 dl.parties { display: flex; flex-wrap: wrap; gap: .3rem 1.2rem; margin: .4rem 0; }
 dl.parties dt { font-weight: 600; } dl.parties dd { margin: 0 0 0 .4rem; }
 dl.parties div { display: flex; align-items: center; }
@@ -91,12 +98,13 @@ def write(request: ExportRequest, stream: IO[str]) -> None:
     request = pinned(request)
     sources = request.sources()
     parties = request.parties()
-    stream.write('<table class="summary">\n<thead><tr><th>fact</th><th>status</th><th>label</th></tr></thead>\n'
-                 "<tbody>\n")
+    stream.write('<table class="summary">\n<thead><tr><th>fact</th><th>status</th><th>label</th><th>verdict</th>'
+                 "</tr></thead>\n<tbody>\n")
     count = 0
     for belief in request.beliefs():
         stream.write(f'<tr><td><a href="#fact-{esc(belief.fact)}">{esc(belief.statement)}</a></td>'
-                     f"<td>{status_badge(belief.status)}</td><td>{esc(belief.label)}</td></tr>\n")
+                     f"<td>{status_badge(belief.status)}</td><td>{esc(belief.label)}</td>"
+                     f"<td>{rating_badge(belief.verdict)}</td></tr>\n")
         count += 1
     stream.write("</tbody>\n</table>\n" if count else '</tbody>\n</table>\n<p class="empty">No facts in this view.'
                  "</p>\n")
@@ -151,6 +159,22 @@ def status_badge(status: str) -> str:
     return f'<span class="status status-{esc(status)}">{esc(status)}</span>'
 
 
+def rating_badge(verdict: VerdictRecord | None) -> str:
+    """The analyst's rating as a badge (nothing for a fact without a verdict)."""
+    if verdict is None:
+        return ""
+    return f'<span class="rating rating-{esc(verdict.rating)}">{esc(verdict.rating.replace("-", " "))}</span>'
+
+
+def verdict_paragraph(verdict: VerdictRecord | None) -> str:
+    """The standing verdict beside the label: the desk's finding, which never changes what sources said."""
+    if verdict is None:
+        return '<p class="verdict" data-rating="">Verdict: none given.</p>'
+    return (f'<p class="verdict" data-rating="{esc(verdict.rating)}" data-event="{esc(verdict.event_id)}">Verdict: '
+            f'{rating_badge(verdict)} <span class="basis">{esc(verdict.basis)}</span> '
+            f'<span class="when">(given {esc(tl.when(verdict.observed_at))})</span></p>')
+
+
 def fact_section(belief: Belief, sources: Mapping[str, SourceInfo], timeline: tl.Timeline,
                  parties: Mapping[str, PartyInfo] | None = None) -> str:
     svg = tl.render(timeline, sources, parties)
@@ -160,6 +184,7 @@ def fact_section(belief: Belief, sources: Mapping[str, SourceInfo], timeline: tl
         f'<h2>{status_badge(belief.status)} <span class="statement">{esc(belief.statement)}</span></h2>',
         f'<p class="fact-id"><code>{esc(belief.fact)}</code></p>',
         f'<p class="label">{esc(belief.label)}</p>',
+        verdict_paragraph(belief.verdict),
         party_list(belief.parties, parties),
         citations(belief, sources),
         f'<figure class="timeline">\n{svg}\n<figcaption>Status and statements over time (UTC).</figcaption>\n'

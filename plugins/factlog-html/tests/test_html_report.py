@@ -188,6 +188,18 @@ def test_the_timeline_is_drawn_in_valid_time_whatever_the_order_of_recording(tmp
     assert "wrong bridge" in section.find("table", "withdrawn").text()
 
 
+def test_each_fact_shows_its_standing_verdict(tmp_path):
+    log_path = build_sample_log(tmp_path / "sample.db")
+    invoke(log_path, "verdict", "belgorod-explosion", "true", "--basis", "Video <b>and</b> the governor")
+    page = export(log_path, "html").decode()
+    dom = html_dom.parse(page)
+    sections = {s.attrs["data-fact"]: s for s in dom.find_all("section", "fact")}
+    [verdict] = sections["belgorod-explosion"].find_all("p", "verdict")
+    assert verdict.attrs["data-rating"] == "true" and "Video <b>and</b> the governor" in verdict.text()
+    assert '<span class="rating rating-true">true</span>' in page  # on the summary row and in the section
+    assert "Video &lt;b&gt;and&lt;/b&gt; the governor" in page
+
+
 def test_a_fact_nobody_spoke_about_has_no_timeline(tmp_path):
     path = tmp_path / "quiet.db"
     with open_log(path, user="analyst") as log:
@@ -280,6 +292,8 @@ def assert_legible(timeline: dict, said: dict[str, dict]) -> None:
 @pytest.mark.slow
 def test_a_browser_draws_the_seed_report(tmp_path):
     log_path = seed_copy(tmp_path)
+    basis = "No imagery of the strike; the one named source is a journalist citing no evidence"
+    invoke(log_path, "verdict", "belgorod-tochka-u", "mostly-false", "--basis", basis)
     page = report_page(log_path, tmp_path)
     # the browser's own parse: every timeline arrived as SVG, a mark for each statement, with its text
     dom = html_dom.parse(chromium.dump_dom(page))
@@ -306,6 +320,11 @@ def test_a_browser_draws_the_seed_report(tmp_path):
         bands = {t.text() for t in section.find_all("text", "band-label")}
         assert bands and bands <= {r.attrs["data-status"] for r in section.find_all("rect", "band")}
         assert any(t.text() for t in section.find_all("text", "tick-label")), fact
+    # the analyst's verdict, beside the label: in the fact's section, and on the summary row
+    [verdict] = sections["belgorod-tochka-u"].find_all("p", "verdict")
+    assert verdict.attrs["data-rating"] == "mostly-false" and basis in verdict.text()
+    assert all(s.find_all("p", "verdict")[0].attrs["data-rating"] == "" for f, s in sections.items()
+               if f != "belgorod-tochka-u")
     # its layout: every statement legible
     timelines = chromium.measure(page)
     assert {t["fact"] for t in timelines} == set(sections)
@@ -323,6 +342,7 @@ def test_a_browser_draws_the_seed_report(tmp_path):
     # the status colours of the summary badges and the bands are on screen: the page was drawn, with its CSS
     for colour in ((0x1a, 0x7f, 0x37), (0x9a, 0x67, 0x00), (0xcf, 0x22, 0x2e)):  # confirmed, claimed, denied
         assert colour in pixels, colour
+    assert (0xd2, 0x50, 0x1e) in pixels  # the mostly-false verdict's badge on the summary row is on screen
 
 
 @needs_browser
