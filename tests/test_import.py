@@ -307,3 +307,34 @@ def test_a_bulk_import_projects_what_a_rebuild_does(sample, tmp_path, db_path, m
         log.rebuild()
         assert log.store.projection_rows() == imported
         assert log.verify()[0] == len(records)
+
+
+@pytest.mark.sqlite_only
+def test_a_long_api_append_checks_an_amendment_against_the_events_before_it(tmp_path, monkeypatch):
+    """A bulk append of new events (the Python API's ``append_many``) defers the projections; an amendment in
+    it must still change what the events appended before it in the same transaction say of the fact."""
+    import factlog
+    from factlog import events as ev
+    from factlog.errors import InvalidInput
+    from factlog.store import Pending, base
+
+    monkeypatch.setattr(base, "BULK_AFTER", 1)
+    with factlog.open_log(tmp_path / "api.db", user="tester") as log:
+        log.add_source("a", "Agency A", "agency")
+        log.open_fact("blast", "A blast at the depot")
+
+        def amendment(**data):
+            moment = ev.new_event_id(), factlog.times.now()
+            return Pending.of(ev.structure({"id": moment[0], "recorded_at": moment[1], "observed_at": moment[1],
+                                            "recorded_by": "tester", "fact": "blast", **data}, ev.FactAmended))
+
+        with pytest.raises(InvalidInput, match="changes nothing"):
+            log.store.append_many([amendment(add_tags=["depot"]), amendment(statement="A blast"),
+                                   amendment(add_tags=["depot"])])
+        assert log.count() == 2
+        log.store.append_many([amendment(add_tags=["depot"]), amendment(statement="A blast"),
+                               amendment(remove_tags=["depot"])])
+        assert [f["tags"] for f in log.store.facts()] == [[]]
+        imported = log.store.projection_rows()
+        log.rebuild()
+        assert log.store.projection_rows() == imported
