@@ -48,9 +48,9 @@ def _as_written(raw: bytes) -> dict[str, Any] | None:
     """
     try:
         value = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return None
-    if type(value) is not dict or orjson.dumps(value) != raw.rstrip(b"\n"):
+        if type(value) is not dict or orjson.dumps(value) != raw.rstrip(b"\n"):
+            return None
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):  # JSONEncodeError: nested deeper than it writes
         return None
     return value
 
