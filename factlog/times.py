@@ -13,6 +13,8 @@ UTC = dt.timezone.utc
 EXAMPLE = "2022-03-29T22:00:00+03:00"
 # The date in the extended form every message and example uses; what follows it is checked apart (``_shape``).
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The form ``format_time`` writes (and exports carry): read as it is, without the checks a typed time needs.
+_STORED = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}\+00:00")
 
 
 def parse_time(text: str, default_zone: str | None = None) -> dt.datetime:
@@ -23,6 +25,11 @@ def parse_time(text: str, default_zone: str | None = None) -> dt.datetime:
     """
     if not isinstance(text, str):
         raise InvalidInput(f"time must be a string, got {type(text).__name__}")
+    if len(text) == 32 and _STORED.fullmatch(text):  # the stored form (every imported time): UTC already
+        try:
+            return dt.datetime.fromisoformat(text)
+        except ValueError:  # a month 13, a year 0: the path below words it
+            pass
     cleaned = _shape(text)
     try:
         parsed = dt.datetime.fromisoformat(cleaned)

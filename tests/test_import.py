@@ -284,3 +284,57 @@ def test_a_file_holding_each_event_twice_imports_each_once(sample, tmp_path, run
     result = run("import", write_lines(tmp_path / "twice.jsonl", lines + lines))
     assert f"imported {len(lines)} new events" in result.stdout and f"{len(lines)} already in the log" in result.stdout
     assert run("verify").stdout.startswith(f"ok: {len(lines)} events")
+
+
+@pytest.mark.parametrize("share", [0, 10**9], ids=["each-fact", "one-pass"])
+def test_a_bulk_import_projects_what_a_rebuild_does(sample, tmp_path, db_path, monkeypatch, share):
+    """Past the first few events an import only notes the facts it touches and folds each once at its end,
+    reading each fact's own events (share 0) or every fact's in one pass: into an empty log, and into one
+    that holds part of the same story (its facts' stored projections are written over)."""
+    import factlog
+    from factlog.store import base
+
+    monkeypatch.setattr(base, "BULK_AFTER", 3)
+    monkeypatch.setattr(base, "SCAN_SHARE", share)
+    lines = export_jsonl(sample).splitlines()
+    records = [json.loads(line) for line in lines]
+    half = len(records) // 2
+    with factlog.open_log(db_path, user="tester") as log:
+        assert log.import_records(enumerate(records[:half], start=1)) == (half, 0)
+        assert log.import_records(enumerate(records, start=1)) == (len(records) - half, half)
+        imported = log.store.projection_rows()
+        assert log.status() == status_of(sample)
+        log.rebuild()
+        assert log.store.projection_rows() == imported
+        assert log.verify()[0] == len(records)
+
+
+@pytest.mark.sqlite_only
+def test_a_long_api_append_checks_an_amendment_against_the_events_before_it(tmp_path, monkeypatch):
+    """A bulk append of new events (the Python API's ``append_many``) defers the projections; an amendment in
+    it must still change what the events appended before it in the same transaction say of the fact."""
+    import factlog
+    from factlog import events as ev
+    from factlog.errors import InvalidInput
+    from factlog.store import Pending, base
+
+    monkeypatch.setattr(base, "BULK_AFTER", 1)
+    with factlog.open_log(tmp_path / "api.db", user="tester") as log:
+        log.add_source("a", "Agency A", "agency")
+        log.open_fact("blast", "A blast at the depot")
+
+        def amendment(**data):
+            moment = ev.new_event_id(), factlog.times.now()
+            return Pending.of(ev.structure({"id": moment[0], "recorded_at": moment[1], "observed_at": moment[1],
+                                            "recorded_by": "tester", "fact": "blast", **data}, ev.FactAmended))
+
+        with pytest.raises(InvalidInput, match="changes nothing"):
+            log.store.append_many([amendment(add_tags=["depot"]), amendment(statement="A blast"),
+                                   amendment(add_tags=["depot"])])
+        assert log.count() == 2
+        log.store.append_many([amendment(add_tags=["depot"]), amendment(statement="A blast"),
+                               amendment(remove_tags=["depot"])])
+        assert [f["tags"] for f in log.store.facts()] == [[]]
+        imported = log.store.projection_rows()
+        log.rebuild()
+        assert log.store.projection_rows() == imported

@@ -301,3 +301,14 @@ def test_a_line_decodes_as_before_repeated_keys_included(tree):
 def test_the_first_repeated_key_is_named(text, key):
     with pytest.raises(ValueError, match=f"key '{key}' appears twice"):
         jsontext.STRICT_DECODER.decode(text)
+
+
+def test_a_line_nested_deeper_than_orjson_writes_is_worded_by_the_strict_decoder():
+    """orjson reads 1,000 levels but writes only 255: the line then takes the standard library's path, which
+    refuses it in words (no orjson exception escapes)."""
+    from factlog.events.jsonlines import parse_line
+
+    deep = "[" * 1000 + "]" * 1000
+    with pytest.raises(InvalidInput, match="line 2 is not valid JSON"):
+        parse_line(f'{{"data":{deep}}}\n'.encode(), 2)
+    assert parse_line(f'{{"data":{deep[744:-744]}}}\n'.encode(), 2) == {"data": json.loads(deep[744:-744])}

@@ -1,8 +1,8 @@
 """JSON text: the canonical spelling that hashes and exports rely on, and strict parsing.
 
-The standard library's encoder and decoder through their public API: orjson and msgspec were measured against
-them (see the commit that removed the fast twins) and neither spells floats as ``json`` does, so neither can
-keep stored hashes byte-identical.
+The canonical spelling is the standard library encoder's (sorted keys, no spaces, text as it is). orjson writes
+the same bytes for everything but floats (``1e+16`` against ``1e16``), at a fifth of the cost: a value that
+holds no float goes through orjson, any other through ``json`` (a property test holds the two to the same bytes).
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import json
 import math
 from typing import Any
 
+import orjson
+
 # One encoder, shared: JSONEncoder.encode keeps no state between calls (it builds its cycle markers afresh each
 # call), so sharing it across calls and threads is safe.
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
@@ -18,7 +20,24 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_asci
 
 def canonical_json(value: Any) -> str:
     """One spelling per value, so that hashes and exports are byte-identical across runs."""
+    try:
+        if _floatless(value):
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+    except (TypeError, RecursionError):  # a lone surrogate, an integer beyond 64 bits, a key that is not text,
+        pass  # a cycle: json's words for it
     return _CANONICAL.encode(value)
+
+
+def _floatless(value: Any) -> bool:
+    """Whether ``value`` is JSON of text, integers, booleans and nulls only (no float, nothing else)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return True
+    if kind is dict:
+        return all(map(_floatless, value.values()))
+    if kind is list or kind is tuple:
+        return all(map(_floatless, value))
+    return False
 
 
 def _refuse_constant(name: str) -> float:

@@ -11,9 +11,10 @@ same either way. No SQL here: the store runs the query.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Union
+
+import orjson
 
 from .. import beliefs as bl
 from .. import events as ev
@@ -41,7 +42,7 @@ def read_row(row: Sequence[Any], valid_at: dt.datetime | None) -> Step:
     try:
         if "\\u" in data:  # an escape may hide a NUL or a lone surrogate, which only the validated path refuses
             raise Unusual
-        values = json.loads(data)
+        values = orjson.loads(data)  # stored canonical JSON; a number it reads otherwise fails a type check
         if type(values) is not dict or type(seq) is not int or type(event_id) is not str:
             raise Unusual
         if version == 1 and kind in _STATEMENT_KINDS and values.keys() <= _STATEMENT_KEYS:

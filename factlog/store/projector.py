@@ -1,6 +1,11 @@
 """The projection side of one write transaction, shared by every back end: each appended event is folded into
 its fact's state as it is placed, and the beliefs of the touched facts are written in batches (all at the end
-for a few appends)."""
+for a few appends).
+
+A bulk append (an import, a push) defers instead (``defer``): it only notes the facts its events touch, and at
+the end folds each of them once from the stored events with the rebuild's fold and writes its rows once, so
+the projections equal a rebuild's by construction, and no fact is folded twice (a fact that left the batch of
+waiting states was folded again from its history at its next event)."""
 
 from __future__ import annotations
 
@@ -24,8 +29,19 @@ class Projector:
         self.store = store
         self.waiting: dict[str, bl.FactState] = {}  # touched facts whose beliefs are not written yet
         self.amended: set[str] = set()  # facts amended in this batch: their ``facts`` rows are written again
+        self.deferred: set[str] | None = None  # after ``defer``: the facts to fold and write at the end
+
+    def defer(self) -> None:
+        """From now on only note the facts events touch; ``finish`` folds and writes each once."""
+        self.deferred = set(self.waiting)
+        self.waiting.clear()
 
     def fold(self, fact: str, event: ev.Event) -> None:
+        if self.deferred is not None:
+            self.deferred.add(fact)
+            if isinstance(event, ev.FactAmended):
+                self.amended.add(fact)
+            return
         state = None  # an opened fact starts afresh
         if not isinstance(event, ev.FactOpened):
             state = self.waiting.get(fact)
@@ -41,6 +57,9 @@ class Projector:
 
     def touch(self, fact: str, seq: int) -> None:
         """The fact's belief must be derived again (a source or party it names changed at ``seq``)."""
+        if self.deferred is not None:
+            self.deferred.add(fact)
+            return
         if fact not in self.waiting:
             state = self.store.state_before(fact, seq)
             if state is not None:
@@ -58,6 +77,9 @@ class Projector:
         self.waiting.clear()
 
     def finish(self, last_seq: int) -> None:
+        if self.deferred is not None:
+            self.store.project_facts(self.deferred, self.amended)
+            self.deferred, self.amended = set(), set()
         self.flush()
         if last_seq:  # as after a rebuild, an empty log records no watermark
             self.store.mark_projected(last_seq)

@@ -16,7 +16,7 @@ from ... import events as ev
 from ...clock import NOW, Clock
 from ...errors import FactlogError, IntegrityError, LogUnavailable
 from ...filters import EventFilter
-from ..base import LogStore
+from ..base import LogStore, paused_gc
 from ..chain import GENESIS, ChainRow
 from ..rows import (
     BELIEF_KEYS,
@@ -359,7 +359,7 @@ class SQLiteStore(LogStore):
         import sqlite_utils
 
         db = sqlite_utils.Database(self.conn, execute_plugins=False)
-        with self.write():
+        with self.write(), paused_gc():
             return self._replay_projections(db)
 
     def _replay_projections(self, db: Any) -> int:
