@@ -137,6 +137,9 @@ class EsLoader:
         elif kind == "fact-reworded":
             aggregate = self.facts[data["fact"]]
             aggregate.reword(content)
+        elif kind == "verdict-given":
+            aggregate = self.facts[data["fact"]]
+            aggregate.judge(content)
         elif kind == "retract":
             aggregate = self.facts[self.fact_of_statement[data["target"]]]
             aggregate.retract(content)

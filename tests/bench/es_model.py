@@ -46,6 +46,12 @@ class Fact(Aggregate):
         data = record["data"]
         self.standing[record["id"]] = (data["source"], record["type"], record["observed_at"])
 
+    @event("Judged")
+    def judge(self, record: dict) -> None:
+        """The analyst's verdict (issue 16): the latest by valid time stands."""
+        data = record["data"]
+        self.verdict = max(getattr(self, "verdict", None) or ("", ""), (record["observed_at"], data["rating"]))
+
     @event("Retracted")
     def retract(self, record: dict) -> None:
         self.standing.pop(record["data"]["target"], None)

@@ -40,6 +40,7 @@ import generate  # noqa: E402
 PYTHON = sys.executable
 README = os.path.join(os.path.dirname(os.path.dirname(HERE)), "README.md")
 SMALL = 1000
+LISTING = 200_000  # the log size of issue 14's listing goals (log as a table, export markdown)
 APPENDS = 1000
 IMPORT_ONLY = "import attrs, cattrs, pluggy, sqlite_utils, click"
 LAUNCHER = """
@@ -136,7 +137,10 @@ GOALS: dict[str, Goal] = {
     "rebuild.time": Goal("rebuild", "rebuild of 1M events", "<=", 15, of="value", unit="s", size=MILLION),
     "append.full": Goal("append", "Python API append, one txn each, FULL, vs eventsourcing one save per event",
                         ">=", 0.75, note="stretch 1x"),
-    "valid_at": Goal("valid_at", "status --valid-at T over all facts vs plain status", "<=", 2),
+    "valid_at": Goal("valid_at", "status --valid-at T (the median said-at time) over all facts vs plain status",
+                     "<=", 2),
+    "valid_at.late": Goal("valid_at", "status --valid-at T (after all was said) over all facts vs plain status",
+                          "<=", 2),
     "log_table.first_row": Goal("log_table", "log as a table: first row", "<", 0.5, of="value", unit="s"),
     "log_table.whole": Goal("log_table", "log as a table, whole, vs log --json", "<=", 2),
     "export_md": Goal("export_md", "export markdown", ">=", 50_000, of="value", unit="events/s"),
@@ -148,6 +152,8 @@ GOALS: dict[str, Goal] = {
     "growth": Goal("growth", "appends into a big log vs a 1k log", "<=", 1.2, keep=True),
     "status.now": Goal("status", "status FACT, big log vs 1k log", "<=", 1.2, keep=True),
     "status.at_seq": Goal("status", "status FACT --at-seq, big log vs 1k log", "<=", 1.2, keep=True),
+    # issue 16: reads of one fact stay independent of log size with verdicts and citations in the log
+    "why": Goal("status", "why FACT (verdicts and citations present), big log vs 1k log", "<=", 1.2),
     "export_jsonl": Goal("export", "export jsonl", ">=", 200_000, of="value", unit="events/s", keep=True),
     "export.memory": Goal("export", "export peak memory vs a tenth of the log", "<=", 1.2, note="flat", keep=True),
     "push": Goal("push", "push into a new log vs import of its export", ">=", 0.9, keep=True),
@@ -313,7 +319,8 @@ class Bench:
     # --- the logs -----------------------------------------------------------------------------------------
 
     def prepare(self) -> None:
-        for size in sorted({self.size, SMALL, max(SMALL, self.size // 10)}):
+        listing = min(self.size, LISTING)
+        for size in sorted({self.size, SMALL, max(SMALL, self.size // 10), listing, max(SMALL, listing // 10)}):
             target = self.path(f"log-{size}.jsonl")
             if not os.path.exists(target):
                 with open(target, "w", encoding="utf-8") as out:
@@ -482,6 +489,17 @@ class Bench:
         self.add(Row(f"  factlog status FACT --json, process, {self.size:,}-event log", "ms",
                      [t * 1000 for t in big_cli.times()], f"on a {SMALL:,}-event log",
                      [t * 1000 for t in small_cli.times()], higher_is_better=False))
+        self.case_why(probes)
+
+    def case_why(self, probes: dict[str, tuple[str, int]]) -> None:
+        """Issue 16: ``why FACT`` of the probed fact (it has a verdict; a fifth of the generated statements cite
+        another source), as a process on the big and the small log."""
+        big, small = self.together(*({"command": [*self.factlog, "--db", self.path(db), "why", probes[db][0],
+                                                  "--json"]}
+                                     for db in (f"log-{self.size}.db", f"log-{SMALL}.db")))
+        self.add(Row(f"factlog why FACT --json, process, {self.size:,}-event log", "ms",
+                     [t * 1000 for t in big.times()], f"on a {SMALL:,}-event log", [t * 1000 for t in small.times()],
+                     higher_is_better=False, key="why"))
 
     def case_export(self) -> None:
         if not self.has_export:
@@ -544,11 +562,10 @@ class Bench:
             {"command": [*self.factlog, "--db", db, "status", "--json"]},
             {"command": [*self.factlog, "--db", db, "status", "--json", "--valid-at", middle]},
             {"command": [*self.factlog, "--db", db, "status", "--json", "--valid-at", last]})
-        for name, measure in (("the median said-at time", mid), ("after all was said", late)):
+        for name, measure, key in (("the median said-at time", mid, "valid_at"),
+                                   ("after all was said", late, "valid_at.late")):
             self.add(Row(f"factlog status --valid-at T over all facts, T {name}, {self.size:,} events (process)",
-                         "s", measure.times(), "plain status", plain.times(), higher_is_better=False,
-                         goal="<= 2x plain status",
-                         met=statistics.median(measure.times()) <= 2 * statistics.median(plain.times())))
+                         "s", measure.times(), "plain status", plain.times(), higher_is_better=False, key=key))
 
     def first_line(self, command: Sequence[str]) -> float:
         """Seconds from the start of ``command`` to its first line on stdout (the process is then stopped)."""
@@ -562,49 +579,43 @@ class Bench:
         process.wait()
         return seconds
 
+    def listing_size(self) -> int:
+        """The log the listing cases read: issue 14 states their goals for a 200k-event log, so a bigger run
+        measures them on one (generated and imported here) rather than on the whole big log."""
+        size = min(self.size, LISTING)
+        if not os.path.exists(self.path(f"log-{size}.db")):
+            self.load(size, f"log-{size}.db")
+        return size
+
     def case_log_table(self) -> None:
-        db = self.path(f"log-{self.size}.db")
+        size = self.listing_size()
+        db = self.path(f"log-{size}.db")
         table, as_json = self.together({"command": [*self.factlog, "--db", db, "log"]},
                                        {"command": [*self.factlog, "--db", db, "log", "--json"]})
-        self.add(Row(f"factlog log as a table, {self.size:,} events, whole table (process)", "s", table.times(),
-                     "log --json", as_json.times(), higher_is_better=False, goal="<= 2x log --json",
-                     met=statistics.median(table.times()) <= 2 * statistics.median(as_json.times())))
-        first = [self.first_line([*self.factlog, "--db", db, "log"]) * 1000 for _ in range(self.repeat)]
-        self.add(Row("  its first row (process start to the first line)", "ms", first, higher_is_better=False,
-                     goal="< 500 ms", met=statistics.median(first) < 500))
-
-    def tenth_log(self) -> int:
-        tenth = max(SMALL, self.size // 10)
-        if not os.path.exists(self.path(f"log-{tenth}.db")):
-            self.load(tenth, f"log-{tenth}.db")
-        return tenth
+        self.add(Row(f"factlog log as a table, {size:,} events, whole table (process)", "s", table.times(),
+                     "log --json", as_json.times(), higher_is_better=False, key="log_table.whole"))
+        first = [self.first_line([*self.factlog, "--db", db, "log"]) for _ in range(self.repeat)]
+        self.add(Row(f"  its first row, {size:,} events (process start to the first line)", "s", first,
+                     higher_is_better=False, key="log_table.first_row"))
 
     def case_export_md(self) -> None:
-        tenth = self.tenth_log()
+        size = self.listing_size()
+        tenth = max(SMALL, size // 10)
+        if not os.path.exists(self.path(f"log-{tenth}.db")):
+            self.load(tenth, f"log-{tenth}.db")
         big, small = self.together(
-            {"command": [*self.factlog, "--db", self.path(f"log-{self.size}.db"), "export", "markdown", "-o",
-                         self.path("out.md")], "events": self.size},
+            {"command": [*self.factlog, "--db", self.path(f"log-{size}.db"), "export", "markdown", "-o",
+                         self.path("out.md")], "events": size},
             {"command": [*self.factlog, "--db", self.path(f"log-{tenth}.db"), "export", "markdown", "-o",
                          self.path("out-small.md")], "events": tenth})
-        self.add(Row(f"factlog export markdown, {self.size:,} events (process)", "events/s", big.rates(),
-                     goal=">= 50k/s", met=statistics.median(big.rates()) >= 50_000))
-        self.add(Row(f"  peak memory, {self.size:,} events", "MiB", [s.peak_mib for s in big.samples],
+        self.add(Row(f"factlog export markdown, {size:,} events (process)", "events/s", big.rates(),
+                     key="export_md"))
+        self.add(Row(f"  peak memory, {size:,} events", "MiB", [s.peak_mib for s in big.samples],
                      f"{tenth:,} events", [s.peak_mib for s in small.samples], higher_is_better=False,
-                     goal="<= 1.2x", met=big.peak() <= 1.2 * small.peak()))
-
-    def case_export_csv_events(self) -> None:
-        db = self.path(f"log-{self.size}.db")
-        csv_events, jsonl = self.together(
-            {"command": [*self.factlog, "--db", db, "export", "csv", "--view", "events", "-o",
-                         self.path("out.csv")], "events": self.size},
-            {"command": [*self.factlog, "--db", db, "export", "jsonl", "-o", self.path("out.jsonl")],
-             "events": self.size})
-        self.add(Row(f"factlog export csv --view events, {self.size:,} events (process)", "events/s",
-                     csv_events.rates(), "export jsonl", jsonl.rates(), goal=">= 200k/s",
-                     met=statistics.median(csv_events.rates()) >= 200_000))
+                     key="export_md.memory"))
 
     CASES = ("import", "claim", "append", "growth", "rebuild", "status", "export", "push",
-             "valid_at", "log_table", "export_md", "export_csv_events")
+             "valid_at", "log_table", "export_md")
 
     def run(self) -> None:
         started = time.perf_counter()
