@@ -31,7 +31,9 @@ class _Counted(io.RawIOBase):
         return True
 
     def write(self, data: Any) -> int:
-        self.target.write(bytes(data))
+        # the buffer's memoryview as it is: a copy into bytes first cost as much as all the rest of the writing;
+        # ``target`` (a buffered binary file, stdout's buffer) writes it whole and keeps no reference, as io asks
+        self.target.write(data)
         self.advance(len(data))
         return len(data)
 

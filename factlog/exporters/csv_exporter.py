@@ -179,17 +179,22 @@ def event_line(row: tuple) -> str:
         flat = None
     if flat is None:  # any other payload (orjson reads an integer beyond 64 bits as a float): json, as it was
         flat = flat_payload(_standard_loads(data))
+    cells = [str(seq), event_id, kind, str(version), recorded_at, observed_at, recorded_by, flat, prev_hash, digest]
     try:
-        line = ",".join((str(seq), event_id, kind, str(version), recorded_at, observed_at, recorded_by, flat,
-                         prev_hash, digest))
+        line = ",".join(cells)
     except TypeError:  # a column that is not text (only in a file changed outside factlog)
         return _line_by_cells(row, flat, cell)
-    # isascii: no surrogate and no fullwidth formula sign; nine commas: none inside a cell; no quote, line break
-    # or NUL: nothing for csv to quote (or, before Python 3.11, to refuse); then only a formula start can be left,
-    # and a cell starts right after a comma (the first is seq, digits)
-    if (line.isascii() and line.count(",") == 9 and '"' not in line and "\n" not in line and "\r" not in line
-            and "\0" not in line and _FORMULA_AFTER_COMMA.search(line) is None):
-        return line + _LINE_END
+    # isascii: no surrogate and no fullwidth formula sign; no quote, line break or NUL: nothing but a comma for
+    # csv to quote (or, before Python 3.11, to refuse); then only a formula start can be left, and a cell starts
+    # right after a comma (the first is seq, digits; the pattern also looks after the commas inside the payload)
+    if (line.isascii() and '"' not in line and "\n" not in line and "\r" not in line and "\0" not in line
+            and _FORMULA_AFTER_COMMA.search(line) is None):
+        commas = line.count(",")
+        if commas == 9:  # none inside a cell
+            return line + _LINE_END
+        if commas == 9 + flat.count(","):  # only inside the payload (a list's ", "): csv quotes that cell alone
+            cells[7] = f'"{flat}"'
+            return ",".join(cells) + _LINE_END
     return _line_by_cells(row, flat, text_cell)
 
 
