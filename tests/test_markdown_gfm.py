@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factlog import open_log
-from factlog.exporters.markdown_exporter import SAFE_SCHEMES, inline, plain
+from factlog.exporters.markdown_exporter import SAFE_SCHEMES, escape, inline, plain
 from factlog.testing import HOSTILE_TEXTS, HOSTILE_URLS, build_sample_log, export, inline_text, invoke
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "belgorod.db"
@@ -147,3 +147,15 @@ def test_any_text_renders_as_itself_in_a_github_table_cell(text):
     assert cells == [plain(text), plain(text)]
     children = {c.type for t in tokens if t.type == "inline" for c in t.children}
     assert not children & {"html_inline", "image", "code_inline", "em_open", "strong_open", "s_open"}
+
+
+plain_pieces = st.sampled_from(["a", "Z", "9", " ", "  ", ".", "www.", "WwW.", "w", ",", "'", "(", ")", "!", "?", ";",
+                                "%", "+", "=", "/", "-", ":", "http", "Https:", "ftp", "mailto", "\t", "\n", "é",
+                                "|", "_"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.one_of(st.text(max_size=30), st.lists(plain_pieces, max_size=20).map("".join)))
+def test_the_shortcut_for_plain_text_escapes_as_the_full_path(text):
+    """``inline`` returns text as it is only when every step of ``escape`` would have left it so."""
+    assert inline(text) == escape(text)
