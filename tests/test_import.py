@@ -292,10 +292,10 @@ def test_a_bulk_import_projects_what_a_rebuild_does(sample, tmp_path, db_path, m
     reading each fact's own events (share 0) or every fact's in one pass: into an empty log, and into one
     that holds part of the same story (its facts' stored projections are written over)."""
     import factlog
-    from factlog.store import base
+    from factlog.store import base, write_state
 
     monkeypatch.setattr(base, "BULK_AFTER", 3)
-    monkeypatch.setattr(base, "SCAN_SHARE", share)
+    monkeypatch.setattr(write_state, "SCAN_SHARE", share)
     lines = export_jsonl(sample).splitlines()
     records = [json.loads(line) for line in lines]
     half = len(records) // 2
